@@ -1,0 +1,105 @@
+"""乡村电商学堂: the application factory."""
+
+from flask import Flask, has_request_context, session
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from sqlalchemy import text
+
+from lms.config import ROOT, Config
+from lms.db import db
+from lms.extensions import babel, csrf, login_manager, migrate
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _init_login(app)
+
+    from lms import models  # noqa: F401  (register every table)
+    from lms.admin.views import bp as admin_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.lead.views import bp as lead_bp
+    from lms.learn.views import bp as learn_bp
+    from lms.mentor.views import bp as mentor_bp
+
+    for bp in (auth_bp, learn_bp, mentor_bp, lead_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    from lms.errors import register_error_pages
+
+    register_error_pages(app)
+    _init_templates(app)
+    _init_health(app)
+
+    from lms.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def select_locale() -> str:
+    languages = Config.LANGUAGES
+    if not has_request_context():
+        return Config.BABEL_DEFAULT_LOCALE
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return Config.BABEL_DEFAULT_LOCALE
+
+
+def _init_login(app: Flask) -> None:
+    from lms.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active or user.session_token != token:
+            return None
+        return user
+
+
+def _init_templates(app: Flask) -> None:
+    from lms.permissions import home_endpoint
+
+    app.jinja_env.globals.update(home_endpoint=home_endpoint, languages=Config.LANGUAGES)
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+
+    @app.context_processor
+    def _locale():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale())}
+
+
+def _init_health(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any database failure means "not healthy"
+            db.session.rollback()
+            return {"status": "unavailable", "database": "unreachable"}, 503
+        return {"status": "ok", "database": "ok"}

@@ -1,0 +1,33 @@
+"""Forms for account administration."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from lms.models import Role
+
+
+class UserForm(FlaskForm):
+    phone = StringField(
+        _l("手机号"),
+        validators=[DataRequired(_l("请填写手机号。"))],
+        render_kw={"inputmode": "numeric"},
+    )
+    name = StringField(
+        _l("姓名"),
+        validators=[
+            DataRequired(_l("请填写姓名。")),
+            Length(max=50, message=_l("姓名最多50个字。")),
+        ],
+    )
+    role = SelectField(_l("角色"), choices=[SelectChoice(r.value) for r in Role])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(r.value, r.label) for r in Role]
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons: CSRF token only."""

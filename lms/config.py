@@ -1,0 +1,52 @@
+"""Settings, read from the environment with safe local defaults."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    SECRET_KEY = os.environ.get("LMS_SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "LMS_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'lms.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    CURRICULA_PATH = os.environ.get("LMS_CURRICULA_PATH", str(ROOT / "curricula"))
+    UPLOAD_FOLDER = os.environ.get("LMS_UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
+
+    # Shared phones: a session lives 14 days and is renewed on every request.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("LMS_SECURE_COOKIES", "0") == "1"
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+    # A mentor may keep a form open for hours in a village: the CSRF token lives as long as the
+    # session does instead of expiring after an hour.
+    WTF_CSRF_TIME_LIMIT = None
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    # argon2id; argon2-cffi's RFC 9106 low-memory profile (64 MiB), above OWASP ASVS 5's minimum.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    # Cheap hashing keeps the suite fast; production parameters are tested separately.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1

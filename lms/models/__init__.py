@@ -1,0 +1,18 @@
+"""All models, imported here so Alembic and the app see every table."""
+
+from lms.models.audit import AuditEvent
+from lms.models.people import Gender, HouseholdCategory, Role, TraineeProfile, User
+from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
+
+__all__ = [
+    "AuditEvent",
+    "Cohort",
+    "Enrollment",
+    "Gender",
+    "HouseholdCategory",
+    "MentorAssignment",
+    "Programme",
+    "Role",
+    "TraineeProfile",
+    "User",
+]

@@ -1,0 +1,86 @@
+"""Programmes, their cohorts, who is enrolled where, and which mentor follows whom."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.clock import utcnow
+from lms.db import db
+from lms.models.people import User
+
+
+class Programme(db.Model):
+    """A training programme run by one organisation and owned by a programme lead."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    organisation: Mapped[str] = mapped_column(String(100), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lead: Mapped[User | None] = relationship()
+    cohorts: Mapped[list["Cohort"]] = relationship(
+        back_populates="programme", order_by="Cohort.starts_on"
+    )
+
+
+class Cohort(db.Model):
+    """One class (培训班/期) of a programme, held at a site on given dates."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "name"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    site: Mapped[str] = mapped_column(String(100), default="")
+    township: Mapped[str] = mapped_column(String(50), default="")
+    village: Mapped[str] = mapped_column(String(50), default="")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+
+    programme: Mapped[Programme] = relationship(back_populates="cohorts")
+
+
+class Enrollment(db.Model):
+    """A trainee's place in a cohort."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("cohort_id", "trainee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    enrolled_on: Mapped[date]
+    left_on: Mapped[date | None]
+
+    cohort: Mapped[Cohort] = relationship()
+    trainee: Mapped[User] = relationship()
+
+
+class MentorAssignment(db.Model):
+    """A mentor follows one trainee, or a whole cohort, from starts_on until ends_on."""
+
+    __tablename__ = "mentor_assignments"
+    __table_args__ = (
+        CheckConstraint("(trainee_id IS NULL) <> (cohort_id IS NULL)", name="trainee_xor_cohort"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+
+    mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
+    trainee: Mapped[User | None] = relationship(foreign_keys=[trainee_id])
+    cohort: Mapped[Cohort | None] = relationship()

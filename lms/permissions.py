@@ -1,0 +1,83 @@
+"""Who may do what: role guards for blueprints, can_* predicates and query scoping.
+
+Every blueprint calls `guard_blueprint(bp, roles)` once; every query a mentor or lead runs goes
+through a scoping helper here, so "what may this user see" is written in one place.
+"""
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from lms.clock import local_today
+from lms.db import db
+from lms.models import Enrollment, MentorAssignment, Programme, Role, User
+
+HOME_ENDPOINTS = {
+    Role.TRAINEE: "learn.home",
+    Role.MENTOR: "mentor.home",
+    Role.LEAD: "lead.home",
+    Role.ADMIN: "admin.home",
+}
+
+
+def home_endpoint(user: User) -> str:
+    return HOME_ENDPOINTS[user.role]
+
+
+def guard_blueprint(bp: Blueprint, *roles: Role) -> None:
+    """Every route of `bp` needs a logged-in user with one of `roles`: login first, else 403."""
+
+    @bp.before_request
+    def _check_role():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if current_user.role not in roles:
+            abort(403)
+        return None
+
+
+def programmes_visible_to(user: User) -> Select:
+    """Programmes a lead owns; every programme for an admin."""
+    query = select(Programme)
+    if user.role is Role.ADMIN:
+        return query
+    if user.role is Role.LEAD:
+        return query.where(Programme.lead_id == user.id)
+    return query.where(False)
+
+
+def can_manage_programme(user: User, programme: Programme) -> bool:
+    return user.role is Role.ADMIN or (user.role is Role.LEAD and programme.lead_id == user.id)
+
+
+def assigned_trainee_ids(mentor: User, *, today: date | None = None) -> Select:
+    """Ids of trainees a mentor follows today: assigned directly or through a cohort."""
+    today = today or local_today()
+
+    def current(q):
+        return q.where(
+            MentorAssignment.mentor_id == mentor.id,
+            MentorAssignment.starts_on <= today,
+            or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on >= today),
+        )
+
+    direct = current(select(MentorAssignment.trainee_id)).where(
+        MentorAssignment.trainee_id.is_not(None)
+    )
+    via_cohort = current(
+        select(Enrollment.trainee_id).join(
+            MentorAssignment, MentorAssignment.cohort_id == Enrollment.cohort_id
+        )
+    ).where(Enrollment.left_on.is_(None))
+    return direct.union(via_cohort)
+
+
+def is_assigned(mentor: User, trainee_id: int, *, today: date | None = None) -> bool:
+    ids = assigned_trainee_ids(mentor, today=today).subquery()
+    return db.session.scalar(select(ids.c[0]).where(ids.c[0] == trainee_id)) is not None
+
+
+def can_administer_users(user: User) -> bool:
+    return user.role is Role.ADMIN

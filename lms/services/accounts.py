@@ -1,0 +1,215 @@
+"""Accounts: phone numbers, password hashing, login with lockout, and account administration.
+
+Services flush, never commit; the caller owns the transaction.
+"""
+
+import contextlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.clock import utcnow
+from lms.db import db
+from lms.errors import LmsError, ValidationError
+from lms.models import Role, TraineeProfile, User
+from lms.services import audit
+
+# Mainland mobile numbers: 11 digits, starting 13–19.
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalise_phone(raw: str) -> str:
+    """Return the 11-digit mobile number in `raw`, or raise ValidationError.
+
+    Accepts spaces, dashes and a +86 / 0086 / 86 prefix, as people type them.
+    """
+    digits = re.sub(r"[\s\-()]", "", raw or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    if not digits:
+        raise ValidationError({"phone": _("请填写手机号。")})
+    if not digits.isdigit():
+        raise ValidationError({"phone": _("手机号只能包含数字。")})
+    if len(digits) != 11:
+        raise ValidationError({"phone": _("手机号应为11位数字，你填了%(n)d位。", n=len(digits))})
+    if not _MOBILE.match(digits):
+        raise ValidationError({"phone": _("这不是有效的大陆手机号，应以13至19开头。")})
+    return digits
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError({"password": _("密码至少要%(n)d位。", n=MIN_PASSWORD_LENGTH)})
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def generate_password() -> str:
+    """A temporary password that is easy to read out and type on a phone: 8 digits."""
+    return "".join(secrets.choice("23456789") for _ in range(8))
+
+
+class AccountLocked(LmsError):
+    def __init__(self, until: datetime):
+        super().__init__(str(until))
+        self.until = until
+
+    def minutes_left(self, now: datetime) -> int:
+        return max(1, -(-int((self.until - now).total_seconds()) // 60))
+
+
+class BadCredentials(LmsError):
+    pass
+
+
+def authenticate(phone: str, password: str, *, now: datetime | None = None) -> User:
+    """Return the active user with these credentials, counting failures toward a lockout.
+
+    Raises BadCredentials (same for unknown phone, wrong password and inactive account) or
+    AccountLocked. Flushes the failure count and the rehash, never commits.
+    """
+    now = now or utcnow()
+    hasher = _hasher()
+    try:
+        phone = normalise_phone(phone)
+    except ValidationError:
+        raise BadCredentials() from None
+    user = db.session.scalar(select(User).where(User.phone == phone))
+    if user is None or not user.is_active:
+        # Spend the same time as a real check so response time does not reveal who exists.
+        _verify_dummy(hasher, password)
+        raise BadCredentials()
+    if user.locked_until and user.locked_until > now:
+        raise AccountLocked(user.locked_until)
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+            audit.record(None, "user.locked", user)
+            db.session.flush()
+            raise AccountLocked(user.locked_until) from None
+        db.session.flush()
+        raise BadCredentials() from None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.flush()
+    return user
+
+
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _verify_dummy(hasher: PasswordHasher, password: str) -> None:
+    key = f"{hasher.time_cost}:{hasher.memory_cost}:{hasher.parallelism}"
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hasher.hash("not-a-real-password")
+    with contextlib.suppress(VerificationError):
+        hasher.verify(_DUMMY_HASH[key], password)
+
+
+@dataclass
+class NewUser:
+    phone: str
+    name: str
+    role: Role
+    password: str
+
+
+def create_user(actor: User | None, data: NewUser) -> User:
+    """Create an account (and an empty trainee profile for trainees). Raises ValidationError."""
+    errors: dict[str, str] = {}
+    try:
+        phone = normalise_phone(data.phone)
+    except ValidationError as e:
+        errors.update(e.errors)
+        phone = ""
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = _("请填写姓名。")
+    elif len(name) > 50:
+        errors["name"] = _("姓名太长了，最多50个字。")
+    try:
+        check_password_strength(data.password)
+    except ValidationError as e:
+        errors.update(e.errors)
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        errors["phone"] = _("这个手机号已经注册过了。")
+    if errors:
+        raise ValidationError(errors)
+    user = User(phone=phone, name=name, role=data.role, password_hash=hash_password(data.password))
+    db.session.add(user)
+    if data.role is Role.TRAINEE:
+        user.profile = TraineeProfile()
+    db.session.flush()
+    audit.record(actor, "user.created", user, role=str(data.role), phone=user.masked_phone)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user changes their own password; every other session of theirs ends."""
+    try:
+        _hasher().verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise ValidationError({"current": _("当前密码不对。")}) from None
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.rotate_session_token()
+    audit.record(user, "user.password_changed", user)
+    db.session.flush()
+
+
+def reset_password(actor: User, user: User) -> str:
+    """Give `user` a new temporary password, returned once to show; ends their sessions."""
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.rotate_session_token()
+    audit.record(actor, "user.password_reset", user)
+    db.session.flush()
+    return password
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (ending every session) or reactivate an account."""
+    if actor.id == user.id and not active:
+        raise ValidationError({"user": _("不能停用你自己的账号。")})
+    user.is_active = active
+    if not active:
+        user.rotate_session_token()
+    audit.record(actor, "user.activated" if active else "user.deactivated", user)
+    db.session.flush()
+
+
+def log_out(user: User) -> None:
+    """End every session of the user (a shared phone may have been used elsewhere too)."""
+    user.rotate_session_token()
+    db.session.flush()

@@ -1,0 +1,90 @@
+"""Plain factory functions: they add and flush, never commit."""
+
+from datetime import date
+from itertools import count
+
+from lms.db import db
+from lms.models import (
+    Cohort,
+    Enrollment,
+    MentorAssignment,
+    Programme,
+    Role,
+    TraineeProfile,
+    User,
+)
+from lms.services.accounts import hash_password
+
+PASSWORD = "correct-horse"
+_phones = count(1)
+
+
+def next_phone() -> str:
+    return f"1370000{next(_phones):04d}"
+
+
+def make_user(
+    role: Role = Role.TRAINEE,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    password: str = PASSWORD,
+    **fields,
+) -> User:
+    user = User(
+        phone=phone or next_phone(),
+        name=name or f"{role.value}-user",
+        role=role,
+        password_hash=hash_password(password),
+        **fields,
+    )
+    if role is Role.TRAINEE:
+        user.profile = TraineeProfile(village="大坪村")
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_programme(lead: User | None = None, *, name: str | None = None) -> Programme:
+    programme = Programme(name=name or f"项目{next(_phones)}", lead_id=lead.id if lead else None)
+    db.session.add(programme)
+    db.session.flush()
+    return programme
+
+
+def make_cohort(
+    programme: Programme, *, name: str = "第一期", starts_on: date = date(2026, 3, 1), **fields
+) -> Cohort:
+    cohort = Cohort(programme_id=programme.id, name=name, starts_on=starts_on, **fields)
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+def enroll(trainee: User, cohort: Cohort, *, on: date | None = None) -> Enrollment:
+    enrollment = Enrollment(
+        cohort_id=cohort.id, trainee_id=trainee.id, enrolled_on=on or cohort.starts_on
+    )
+    db.session.add(enrollment)
+    db.session.flush()
+    return enrollment
+
+
+def assign(
+    mentor: User,
+    *,
+    trainee: User | None = None,
+    cohort: Cohort | None = None,
+    starts_on: date = date(2026, 1, 1),
+    ends_on: date | None = None,
+) -> MentorAssignment:
+    assignment = MentorAssignment(
+        mentor_id=mentor.id,
+        trainee_id=trainee.id if trainee else None,
+        cohort_id=cohort.id if cohort else None,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment

@@ -1,0 +1,69 @@
+"""Every route against every role: allowed, redirected to login, or 403."""
+
+import pytest
+
+from lms.db import db
+from lms.models import Role
+from tests.factories import make_user
+
+PUBLIC = {"auth.login", "auth.index", "auth.set_locale", "healthz", "static"}
+# Routes that any logged-in user may use.
+ANY_USER = {"auth.logout", "auth.change_password"}
+BLUEPRINT_ROLES = {
+    "learn": {Role.TRAINEE},
+    "mentor": {Role.MENTOR},
+    "lead": {Role.LEAD, Role.ADMIN},
+    "admin": {Role.ADMIN},
+}
+
+
+def protected_routes(app):
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        values = {arg: 0 for arg in rule.arguments}  # filled in with a real id by the test
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((rule.endpoint, method, rule.rule, values))
+    return routes
+
+
+def allowed_roles(endpoint: str) -> set[Role]:
+    if endpoint in ANY_USER:
+        return set(Role)
+    blueprint = endpoint.split(".")[0]
+    assert blueprint in BLUEPRINT_ROLES, f"{endpoint}: add its blueprint to this test"
+    return BLUEPRINT_ROLES[blueprint]
+
+
+def test_every_route_is_classified(app):
+    for endpoint, *_ in protected_routes(app):
+        allowed_roles(endpoint)
+
+
+@pytest.mark.parametrize("role", [None, *Role])
+def test_every_protected_route_for_every_role(app, role):
+    with app.app_context():
+        user = make_user(role) if role else None
+        other = make_user(Role.TRAINEE)  # the object that routes with an id act on
+        db.session.commit()
+    client = app.test_client()
+    if user:
+        client.post("/login", data={"phone": user.phone, "password": "correct-horse"})
+    for endpoint, method, rule, values in protected_routes(app):
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, **{arg: other.id for arg in values})
+        response = client.open(url, method=method)
+        where = f"{method} {rule} as {role}"
+        if role is None:
+            assert response.status_code == 302, where
+            assert response.headers["Location"].startswith("/login"), where
+        elif role in allowed_roles(endpoint):
+            assert response.status_code != 403, where
+            assert not response.headers.get("Location", "").startswith("/login?next="), where
+        else:
+            assert response.status_code == 403, where
+        if user:  # some routes (logout, a reset of one's own password) end the session
+            client.post("/login", data={"phone": user.phone, "password": "correct-horse"})
