@@ -25,10 +25,12 @@ lms/translations/%/LC_MESSAGES/messages.mo: lms/translations/%/LC_MESSAGES/messa
 run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
+	$(FLASK) curricula import
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install
+	$(FLASK) curricula check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 extract-messages: $(VENV)/.installed

@@ -1,15 +1,58 @@
-"""Flask commands: users, demo (and, in later modules, curricula)."""
+"""Flask commands: users, curricula, demo."""
+
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from lms.db import db
 from lms.errors import ValidationError
 from lms.models import Role
-from lms.services import accounts, demo
+from lms.services import accounts, curricula, demo
+from lms.services.curriculum_files import load_tree
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+curricula_cli = AppGroup("curricula", help="Check and import the course files.")
+
+
+def _curricula_path(path: str | None) -> Path:
+    return Path(path or current_app.config["CURRICULA_PATH"])
+
+
+@curricula_cli.command("check")
+@click.argument("path", required=False)
+def check_command(path: str | None) -> None:
+    """Check every file under PATH (default: the configured curricula folder)."""
+    tree, problems = load_tree(_curricula_path(path))
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        raise SystemExit(1)
+    counts = ", ".join(f"{n} {kind}" for kind, n in tree.counts().items())
+    click.echo(f"curricula ok: {counts}")
+
+
+@curricula_cli.command("import")
+@click.argument("path", required=False)
+@click.option("--dry-run", is_flag=True, help="Report what would change, change nothing.")
+def import_command(path: str | None, dry_run: bool) -> None:
+    """Create, update or archive curriculum rows from the files under PATH (all or nothing)."""
+    try:
+        report = curricula.import_tree(_curricula_path(path))
+    except curricula.CurriculumInvalid as invalid:
+        db.session.rollback()
+        for problem in invalid.problems:
+            click.echo(str(problem))
+        click.echo(f"{len(invalid.problems)} problem(s) found; nothing imported", err=True)
+        raise SystemExit(1) from None
+    if dry_run:
+        db.session.rollback()
+        click.echo("dry run: nothing was changed")
+    else:
+        db.session.commit()
+    click.echo(report.summary())
 
 
 @users_cli.command("create")
@@ -46,4 +89,5 @@ def demo_command() -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(curricula_cli)
     app.cli.add_command(demo_command)

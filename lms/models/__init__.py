@@ -1,10 +1,32 @@
 """All models, imported here so Alembic and the app see every table."""
 
 from lms.models.audit import AuditEvent
+from lms.models.curriculum import (
+    Course,
+    Dimension,
+    Lesson,
+    PracticeKind,
+    PracticeTask,
+    QuizItem,
+    QuizKind,
+    Rung,
+    RungPracticeRequirement,
+    Tier,
+)
 from lms.models.people import Gender, HouseholdCategory, Role, TraineeProfile, User
 from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
 
 __all__ = [
+    "Course",
+    "Dimension",
+    "Lesson",
+    "PracticeKind",
+    "PracticeTask",
+    "QuizItem",
+    "QuizKind",
+    "Rung",
+    "RungPracticeRequirement",
+    "Tier",
     "AuditEvent",
     "Cohort",
     "Enrollment",

@@ -1,0 +1,263 @@
+"""`curricula check`: every kind of problem is reported with its file and line."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from lms.services.curriculum_files import load_tree
+
+MINI = Path(__file__).resolve().parent.parent / "data" / "mini"
+SHIPPED = Path(__file__).resolve().parents[2] / "curricula"
+
+
+@pytest.fixture
+def tree(tmp_path) -> Path:
+    root = tmp_path / "curricula"
+    shutil.copytree(MINI, root)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def problems(root: Path) -> list[str]:
+    return [str(p) for p in load_tree(root)[1]]
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_the_fixture_tree_is_valid(tree):
+    assert problems(tree) == []
+
+
+def test_missing_and_unknown_fields(tree):
+    course = tree / "courses" / "basics" / "course.yaml"
+    edit(course, "minutes: 20\n", "")
+    edit(course, "prerequisites: []", "prerequisite: []")
+    assert problems(tree) == [
+        "curricula/courses/basics/course.yaml:1: course is missing 'minutes'",
+        "curricula/courses/basics/course.yaml:8: unknown field 'prerequisite' in course",
+    ]
+
+
+def test_duplicate_slugs_in_two_files(tree):
+    edit(
+        tree / "courses" / "selling" / "course.yaml",
+        "- slug: selling-first-post",
+        "- slug: basics-wifi",
+    )
+    (tree / "courses" / "selling" / "basics-wifi.md").write_text("文字。", encoding="utf-8")
+    assert problems(tree) == [
+        "curricula/courses/selling/course.yaml:11: duplicate lesson slug 'basics-wifi' "
+        "(also in curricula/courses/basics/course.yaml)"
+    ]
+
+
+def test_duplicate_yaml_key(tree):
+    edit(tree / "courses" / "basics" / "course.yaml", "order: 1\n", "order: 1\norder: 2\n")
+    assert problems(tree) == ["curricula/courses/basics/course.yaml:4: duplicate key 'order'"]
+
+
+def test_unknown_slugs_tier_and_prerequisite(tree):
+    course = tree / "courses" / "selling" / "course.yaml"
+    edit(course, "tier: t1", "tier: t9")
+    edit(course, "prerequisites: [basics]", "prerequisites: [basic]")
+    assert problems(tree) == [
+        "curricula/courses/selling/course.yaml:2: unknown tier 't9'",
+        "curricula/courses/selling/course.yaml:9: unknown prerequisite course 'basic'",
+    ]
+
+
+def test_prerequisite_cycle(tree):
+    edit(
+        tree / "courses" / "basics" / "course.yaml", "prerequisites: []", "prerequisites: [selling]"
+    )
+    assert problems(tree) == [
+        "curricula/courses/selling/course.yaml:9: prerequisite cycle: basics → selling → basics"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("answer: B", "", "16: quiz item is missing 'answer'"),
+        ("answer: B", "answer: D", "20: answer must name the correct option(s) with letters A–C"),
+        ("answer: B", "answer: [A, B]", "20: a single-choice item has exactly one correct letter"),
+        (
+            "answer: true",
+            "answer: maybe",
+            "25: a true_false item needs 'answer: true' or 'answer: false'",
+        ),
+        (
+            "type: single",
+            "type: essay",
+            "17: quiz type must be single, multiple or true_false, got 'essay'",
+        ),
+    ],
+)
+def test_quiz_item_without_a_valid_correct_answer(tree, old, new, expected):
+    edit(tree / "courses" / "basics" / "course.yaml", old, new)
+    assert problems(tree) == [f"curricula/courses/basics/course.yaml:{expected}"]
+
+
+def test_ladder_requirement_naming_an_unknown_course(tree):
+    edit(tree / "ladder.yaml", "courses: [selling]", "courses: [seling]")
+    assert problems(tree) == [
+        "curricula/ladder.yaml:15: unknown course 'seling' in the ladder requirements"
+    ]
+
+
+def test_missing_and_oversized_images(tree):
+    body = tree / "courses" / "basics" / "basics-charge.md"
+    edit(body, "(img/charger.png)", "(img/charger.png)\n\n![鸡蛋](img/eggs.jpg)")
+    noise = Image.effect_noise((400, 400), 100).convert("RGB")
+    noise.save(tree / "courses" / "basics" / "img" / "charger.png")
+    assert (tree / "courses" / "basics" / "img" / "charger.png").stat().st_size > 60 * 1024
+    found = problems(tree)
+    assert (
+        found[0] == "curricula/courses/basics/basics-charge.md:4: image 'img/charger.png' is "
+        f"{(tree / 'courses/basics/img/charger.png').stat().st_size // 1024} KB; the limit is 60 KB"
+    )
+    assert (
+        found[1] == "curricula/courses/basics/basics-charge.md:6: image 'img/eggs.jpg' is missing"
+    )
+
+
+@pytest.mark.parametrize(
+    ("unsafe", "expected"),
+    [
+        ("<script>alert(1)</script>", ["unsafe HTML <script>: use plain Markdown"]),
+        (
+            '<a href="javascript:alert(1)">点我</a>',
+            ["unsafe HTML <a href='javascript:alert(1)'>: use plain Markdown"],
+        ),
+        (
+            '<img src="img/a.png" onerror="alert(1)">',
+            ["unsafe HTML <img onerror=…>: use plain Markdown"],
+        ),
+        (
+            '<iframe src="https://example.com"></iframe>',
+            ["unsafe HTML <iframe>: use plain Markdown"],
+        ),
+        (
+            "![外链](https://example.com/a.png)",
+            [
+                "picture 'https://example.com/a.png' must be a .jpg/.png/.webp file in the "
+                "course's img/ folder (nothing is loaded from outside the server)"
+            ],
+        ),
+    ],
+)
+def test_markdown_that_renders_unsafe_html(tree, unsafe, expected):
+    edit(tree / "courses" / "basics" / "basics-wifi.md", "输入密码。", f"输入密码。\n\n{unsafe}")
+    found = [p for p in problems(tree) if "img/a.png' is missing" not in p]
+    assert found == [f"curricula/courses/basics/basics-wifi.md:3: {m}" for m in expected]
+
+
+def test_missing_lesson_file_and_invalid_yaml(tree):
+    (tree / "courses" / "selling" / "selling-first-post.md").unlink()
+    (tree / "tiers.yaml").write_text("tiers:\n  - slug: t1\n    title: {zh: 基础, en: a: b}\n")
+    found = problems(tree)
+    assert (
+        "curricula/courses/selling/course.yaml:11: lesson body file "
+        "'selling-first-post.md' is missing" in found
+    )
+    assert any(re.match(r"curricula/tiers.yaml:3: invalid YAML", p) for p in found)
+
+
+def test_every_problem_is_reported_in_one_run(tree):
+    edit(tree / "ladder.yaml", "courses: [selling]", "courses: [nope]")
+    edit(tree / "courses" / "basics" / "course.yaml", "answer: B", "answer: Z")
+    edit(tree / "courses" / "selling" / "course.yaml", "kind: sale", "kind: barter")
+    edit(
+        tree / "courses" / "selling" / "selling-first-post.md", "拍三张", "<b onclick=x>拍</b>三张"
+    )
+    assert len(problems(tree)) == 4
+
+
+def test_rungs_must_be_zero_to_six(tree):
+    edit(
+        tree / "ladder.yaml",
+        "  - {level: 6, name: {zh: 六, en: Six}, description: {zh: 六级, en: Rung six}}\n",
+        "",
+    )
+    assert problems(tree) == [
+        "curricula/ladder.yaml:1: rungs must be levels 0 to 6, in order, each once"
+    ]
+
+
+def test_cli_check_exit_status(tree, runner):
+    ok = runner.invoke(args=["curricula", "check", str(tree)])
+    assert ok.exit_code == 0 and "curricula ok: 1 tiers, 2 courses, 3 lessons" in ok.output
+    edit(tree / "ladder.yaml", "courses: [selling]", "courses: [nope]")
+    bad = runner.invoke(args=["curricula", "check", str(tree)])
+    assert bad.exit_code == 1
+    assert "curricula/ladder.yaml:15: unknown course 'nope'" in bad.output
+
+
+# --- the shipped curriculum -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    tree, found = load_tree(SHIPPED)
+    assert found == []
+    return tree
+
+
+def test_shipped_curriculum_meets_the_minimums(shipped):
+    counts = shipped.counts()
+    assert counts["tiers"] == 6 and counts["rungs"] == 7
+    assert counts["courses"] >= 18
+    assert counts["lessons"] >= 60
+    assert counts["quiz items"] >= 150
+    assert counts["practice tasks"] >= 15
+
+
+def test_shipped_lessons_are_300_to_900_characters(shipped):
+    from lms.services.lesson_markdown import to_html
+
+    for course in shipped.courses:
+        for lesson in course.lessons:
+            text = re.sub(r"\s", "", re.sub(r"<[^>]+>", "", to_html(lesson.body)))
+            assert 300 <= len(text) <= 900, (lesson.slug, len(text))
+
+
+def test_every_tier_has_courses_and_every_course_is_reachable_on_the_ladder(shipped):
+    tiers = {t.slug for t in shipped.tiers}
+    assert {c.tier for c in shipped.courses} == tiers
+    by_slug = {c.slug: c for c in shipped.courses}
+    required_at = {}
+    for rung in shipped.rungs:
+        if rung.level >= 3:
+            assert rung.courses and rung.mentor_signoff, rung.level
+        if rung.level >= 4:
+            assert rung.practice, rung.level
+        for slug in rung.courses:
+            required_at[slug] = rung.level
+            assert by_slug[slug].target_rung <= rung.level, slug
+    # A course required for rung N may only depend on courses available by rung N.
+    for slug, level in required_at.items():
+        for prerequisite in by_slug[slug].prerequisites:
+            assert by_slug[prerequisite].target_rung <= level, (slug, prerequisite)
+
+
+def test_shipped_practice_tasks_and_quiz_types(shipped):
+    for course in shipped.courses:
+        kinds = {item.kind for lesson in course.lessons for item in lesson.quiz}
+        assert kinds == {"single", "multiple", "true_false"}, course.slug
+    task_kinds = {
+        lesson.practice.kind for c in shipped.courses for lesson in c.lessons if lesson.practice
+    }
+    assert {"sale", "livestream", "short_video", "shop_opened", "product_listing"} <= task_kinds
