@@ -1,20 +1,21 @@
 """乡村电商学堂: the application factory."""
 
 from flask import Flask, has_request_context, session
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
+from lms.assets import init_assets
 from lms.config import ROOT, Config
 from lms.db import db
-from lms.extensions import babel, csrf, login_manager, migrate
+from lms.extensions import babel, compress, csrf, login_manager, migrate
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        static_folder=None,  # served by lms.assets, with fingerprinted names
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(Config)
@@ -27,6 +28,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    compress.init_app(app)
+    init_assets(app, ROOT / "static")
     _init_login(app)
 
     from lms import models  # noqa: F401  (register every table)
@@ -84,14 +87,40 @@ def _init_templates(app: Flask) -> None:
     from lms.permissions import home_endpoint
 
     app.jinja_env.globals.update(home_endpoint=home_endpoint, languages=Config.LANGUAGES)
+    app.jinja_env.filters["yuan"] = format_yuan
+    app.jinja_env.filters["short_date"] = format_short_date
+    app.jinja_env.filters["t"] = lambda obj, field: obj.localized(field, ui_language())
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
 
     @app.context_processor
     def _locale():
-        from flask_babel import get_locale
+        return {"current_locale": ui_language()}
 
-        return {"current_locale": str(get_locale())}
+
+def ui_language() -> str:
+    """'en' or 'zh_CN': the catalog in use (Babel spells the Chinese locale zh_Hans_CN)."""
+    return "en" if get_locale().language == "en" else "zh_CN"
+
+
+def format_yuan(fen: int | None) -> str:
+    """Integer fen as people read money: 12850 → ¥128.50."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
+def format_short_date(value) -> str:
+    """11月22日 in Chinese, Nov 22 in English; the year only when it is not this year."""
+    if not value:
+        return ""
+    from lms.clock import local_today
+
+    same_year = value.year == local_today().year
+    if ui_language() == "en":
+        return format_date(value, "MMM d" if same_year else "MMM d, y")
+    return format_date(value, "M月d日" if same_year else "y年M月d日")
 
 
 def _init_health(app: Flask) -> None:

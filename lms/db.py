@@ -1,5 +1,7 @@
 """The SQLAlchemy handle: typed declarative base with a constraint naming convention."""
 
+import uuid
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -30,3 +32,7 @@ def str_enum(enum_cls, length: int = 20) -> Enum:
         values_callable=lambda cls: [member.value for member in cls],
         validate_strings=True,
     )
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())

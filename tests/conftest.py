@@ -3,6 +3,7 @@ test, and clients logged in as each role. Set LMS_TEST_DATABASE_URL to run on Po
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -110,3 +111,42 @@ def login(app, client):
 
 def form_errors(html: str) -> list[str]:
     return re.findall(r'<p class="error" role="alert">(.*?)</p>', html)
+
+
+MINI_CURRICULUM = Path(__file__).resolve().parent / "data" / "mini"
+
+
+@pytest.fixture
+def mini_curriculum(app, monkeypatch):
+    """The small fixture curriculum (2 courses, 3 lessons, 4 quiz items, 1 task), imported and
+    configured as the app's curriculum folder (lesson pictures are served from there)."""
+    from lms.services import curricula
+
+    monkeypatch.setitem(app.config, "CURRICULA_PATH", str(MINI_CURRICULUM))
+    with app.app_context():
+        curricula.import_tree(MINI_CURRICULUM)
+        db.session.commit()
+    return MINI_CURRICULUM
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries(fn) → (result, number of SQL statements fn ran)."""
+    from sqlalchemy import event
+
+    def _count(fn):
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            result = fn()
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return result, len(statements)
+
+    return _count

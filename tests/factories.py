@@ -88,3 +88,34 @@ def assign(
     db.session.add(assignment)
     db.session.flush()
     return assignment
+
+
+def make_record(
+    trainee: User,
+    *,
+    kind: str = "sale",
+    happened_on: date = date(2026, 11, 1),
+    status: str = "self_reported",
+    amount_fen: int | None = 5000,
+    product: str = "土鸡蛋",
+    **fields,
+):
+    from decimal import Decimal
+
+    from lms.models import Channel, PracticeKind, PracticeRecord, RecordStatus
+
+    record = PracticeRecord(
+        trainee_id=trainee.id,
+        kind=PracticeKind(kind),
+        happened_on=happened_on,
+        channel=fields.pop("channel", Channel.WECHAT_MOMENTS),
+        product=product,
+        quantity=fields.pop("quantity", Decimal("10")),
+        unit=fields.pop("unit", "斤"),
+        amount_fen=amount_fen,
+        status=RecordStatus(status),
+        **fields,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record

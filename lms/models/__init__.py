@@ -14,9 +14,17 @@ from lms.models.curriculum import (
     Tier,
 )
 from lms.models.people import Gender, HouseholdCategory, Role, TraineeProfile, User
+from lms.models.practice import Channel, PracticeRecord, RecordStatus
 from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
+from lms.models.progress import CourseCompletion, LessonProgress, QuizAttempt
 
 __all__ = [
+    "Channel",
+    "CourseCompletion",
+    "LessonProgress",
+    "PracticeRecord",
+    "QuizAttempt",
+    "RecordStatus",
     "Course",
     "Dimension",
     "Lesson",

@@ -176,6 +176,7 @@ class Lesson(Versioned, Bilingual, db.Model):
     practice_task: Mapped["PracticeTask | None"] = relationship(
         primaryjoin="and_(Lesson.id == PracticeTask.lesson_id, PracticeTask.archived_at.is_(None))",
         viewonly=True,
+        lazy="selectin",
     )
 
 

@@ -177,3 +177,32 @@ def test_shipped_curriculum_imports(ctx):
     added = {kind: c["added"] for kind, c in report.counts.items()}
     assert added["courses"] >= 18 and added["lessons"] >= 60 and added["quiz items"] >= 150
     assert added["practice tasks"] >= 15
+
+
+def test_reimport_after_edits_and_removal_keeps_every_learners_progress(ctx, tree):
+    from lms.models import CourseCompletion, LessonProgress
+    from lms.services import learning
+    from tests.factories import make_user
+
+    curricula.import_tree(tree)
+    trainee = make_user()
+    basics = db.session.scalar(select(Course).where(Course.slug == "basics"))
+    for lesson in basics.lessons:
+        learning.mark_learned(trainee, lesson)
+    learning.submit_quiz(
+        trainee, basics, {i.id: set(i.answer) for i in learning.quiz_items(basics)}
+    )
+    before = db.session.execute(select(LessonProgress.lesson_id, LessonProgress.revision)).all()
+    assert len(before) == 2 and db.session.scalar(select(func.count(CourseCompletion.id))) == 1
+
+    edit(tree / "courses" / "basics" / "basics-wifi.md", "输入密码。", "输入密码，再点加入。")
+    course = tree / "courses" / "basics" / "course.yaml"
+    text = course.read_text(encoding="utf-8")
+    course.write_text(text[: text.index("  - slug: basics-wifi")], encoding="utf-8")
+    curricula.import_tree(tree)
+
+    after = db.session.execute(select(LessonProgress.lesson_id, LessonProgress.revision)).all()
+    assert sorted(after) == sorted(before)  # same rows, same lessons, nothing lost
+    archived = db.session.scalar(select(Lesson).where(Lesson.slug == "basics-wifi"))
+    assert archived.is_archived and archived.id in {lesson_id for lesson_id, _ in after}
+    assert db.session.scalar(select(func.count(CourseCompletion.id))) == 1

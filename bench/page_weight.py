@@ -1,0 +1,92 @@
+"""Compressed weight of the trainee pages (HTML + CSS), against the 50 KB lesson-page budget.
+
+    .venv/bin/python bench/page_weight.py
+
+Builds a throwaway SQLite database with the shipped curricula and the demo programme, logs in as
+demo trainee 13900000001 and fetches each page as a phone would (Accept-Encoding: gzip). Lesson
+pictures are excluded, as the budget says; there is no JavaScript to count.
+"""
+
+import gzip
+import logging
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from lms import create_app  # noqa: E402
+from lms.config import ROOT  # noqa: E402
+from lms.db import db  # noqa: E402
+from lms.services import curricula, demo  # noqa: E402
+
+BUDGET = 50 * 1024
+
+
+def main() -> int:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
+                "WTF_CSRF_ENABLED": False,
+                "UPLOAD_FOLDER": tmp,
+            }
+        )
+        with app.app_context():
+            upgrade()
+            curricula.import_tree(ROOT / "curricula")
+            demo.create_demo()
+            db.session.commit()
+        client = app.test_client()
+        client.post("/login", data={"phone": "13900000001", "password": demo.DEMO_PASSWORD})
+        pages = [
+            "/learn/",
+            "/learn/courses",
+            "/learn/courses/phone-basics",
+            "/learn/lessons/pay-common-scams",
+            "/learn/lessons/live-get-ready",
+            "/learn/courses/mobile-payment-safety/quiz",
+            "/learn/practice",
+            "/learn/practice/new",
+        ]
+        # Lessons of later courses are locked until their prerequisites are done: measure as a
+        # trainee who has completed every course, so each page renders in full.
+        with app.app_context():
+            from sqlalchemy import select
+
+            from lms.models import Course, CourseCompletion, User
+
+            user = db.session.scalar(select(User).where(User.phone == "13900000001"))
+            for course_id in db.session.scalars(select(Course.id)):
+                db.session.add(CourseCompletion(trainee_id=user.id, course_id=course_id))
+            db.session.commit()
+
+        headers = {"Accept-Encoding": "gzip"}
+        first = client.get(pages[0], headers=headers)
+        css_url = re.search(r'href="(/static/css/[^"]+)"', gzip.decompress(first.data).decode())[1]
+        css = client.get(css_url, headers=headers)
+        css_bytes = len(css.data)
+        print(f"{'page':<46} {'html raw':>9} {'html gz':>8} {'+css gz':>8}  budget")
+        worst = 0
+        for url in pages:
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, (url, response.status_code)
+            encoded = response.headers.get("Content-Encoding")
+            raw = gzip.decompress(response.data) if encoded == "gzip" else response.data
+            total = len(response.data) + css_bytes
+            worst = max(worst, total)
+            ok = "ok" if total <= BUDGET else "OVER"
+            print(f"{url:<46} {len(raw):>9,} {len(response.data):>8,} {total:>8,}  {ok}")
+        print(
+            f"css {css_url} compressed: {css_bytes:,} bytes; "
+            f"heaviest page with css: {worst:,} of {BUDGET:,} bytes"
+        )
+        return 0 if worst <= BUDGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

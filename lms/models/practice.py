@@ -1,0 +1,99 @@
+"""Practice records: the real sales, livestreams, videos, listings and shops trainees report."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.clock import utcnow
+from lms.db import db, new_uuid, str_enum
+from lms.models.curriculum import PracticeKind, PracticeTask
+from lms.models.people import User
+
+
+class Channel(StrEnum):
+    WECHAT_MOMENTS = "wechat_moments"
+    WECHAT_GROUP = "wechat_group"
+    DOUYIN = "douyin"
+    KUAISHOU = "kuaishou"
+    TAOBAO = "taobao"
+    PINDUODUO = "pinduoduo"
+    COMMUNITY_GROUP_BUYING = "community_group_buying"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(CHANNEL_LABELS[self])
+
+
+CHANNEL_LABELS = {
+    Channel.WECHAT_MOMENTS: _l("微信朋友圈"),
+    Channel.WECHAT_GROUP: _l("微信群"),
+    Channel.DOUYIN: _l("抖音"),
+    Channel.KUAISHOU: _l("快手"),
+    Channel.TAOBAO: _l("淘宝"),
+    Channel.PINDUODUO: _l("拼多多"),
+    Channel.COMMUNITY_GROUP_BUYING: _l("社区团购"),
+    Channel.OTHER: _l("其他"),
+}
+
+
+class RecordStatus(StrEnum):
+    SELF_REPORTED = "self_reported"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    RecordStatus.SELF_REPORTED: _l("待导师核实"),
+    RecordStatus.VERIFIED: _l("导师已核实"),
+    RecordStatus.REJECTED: _l("未通过核实"),
+}
+
+
+class PracticeRecord(db.Model):
+    """A real sale, livestream, video, listing or shop a trainee made after training."""
+
+    __tablename__ = "practice_records"
+    __table_args__ = (
+        CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="amount_nonnegative"),
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)  # idempotent sync
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("practice_tasks.id"), index=True)
+    kind: Mapped[PracticeKind] = mapped_column(str_enum(PracticeKind))
+    happened_on: Mapped[date] = mapped_column(index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 30))
+    product: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    unit: Mapped[str] = mapped_column(String(10), default="")
+    amount_fen: Mapped[int | None]  # money is integer fen
+    note: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[str | None] = mapped_column(String(80))  # file name under UPLOAD_FOLDER/practice
+    status: Mapped[RecordStatus] = mapped_column(
+        str_enum(RecordStatus), default=RecordStatus.SELF_REPORTED, index=True
+    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
+    task: Mapped[PracticeTask | None] = relationship()
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+    @property
+    def is_locked(self) -> bool:
+        """Verified records belong to the evidence trail: the trainee can no longer change them."""
+        return self.status is RecordStatus.VERIFIED

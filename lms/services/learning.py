@@ -1,0 +1,267 @@
+"""Learning: which courses a trainee may take, lessons learned, course quizzes and completion.
+
+Services flush, never commit.
+"""
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from lms.db import db
+from lms.errors import LmsError, ValidationError
+from lms.models import (
+    Course,
+    CourseCompletion,
+    Lesson,
+    LessonProgress,
+    QuizAttempt,
+    QuizItem,
+    QuizKind,
+    Tier,
+    User,
+)
+from lms.models.curriculum import course_prerequisites
+
+
+class CourseLocked(LmsError):
+    """The course's prerequisites are not completed yet."""
+
+    def __init__(self, missing: list[Course]):
+        super().__init__(", ".join(c.slug for c in missing))
+        self.missing = missing
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    lessons_total: int
+    lessons_learned: int
+    completed: bool
+    missing_prerequisites: list[Course] = field(default_factory=list)
+    best_percent: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return not self.missing_prerequisites
+
+    @property
+    def percent(self) -> int:
+        if self.completed:
+            return 100
+        return round(100 * self.lessons_learned / self.lessons_total) if self.lessons_total else 0
+
+
+def completed_course_ids(trainee: User) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(CourseCompletion.course_id).where(CourseCompletion.trainee_id == trainee.id)
+        )
+    )
+
+
+def learned_lesson_ids(trainee: User, course: Course | None = None) -> set[int]:
+    query = select(LessonProgress.lesson_id).where(LessonProgress.trainee_id == trainee.id)
+    if course is not None:
+        query = query.join(Lesson).where(Lesson.course_id == course.id)
+    return set(db.session.scalars(query))
+
+
+def catalogue(trainee: User) -> list[tuple[Tier, list[CourseProgress]]]:
+    """Every current tier with its courses and the trainee's progress (fixed query count)."""
+    tiers = db.session.scalars(
+        select(Tier).where(Tier.archived_at.is_(None)).order_by(Tier.position)
+    ).all()
+    courses = db.session.scalars(
+        select(Course).where(Course.archived_at.is_(None)).order_by(Course.position)
+    ).all()
+    by_id = {c.id: c for c in courses}
+    lesson_counts = dict(
+        db.session.execute(
+            select(Lesson.course_id, func.count(Lesson.id))
+            .where(Lesson.archived_at.is_(None))
+            .group_by(Lesson.course_id)
+        ).all()
+    )
+    learned_counts = dict(
+        db.session.execute(
+            select(Lesson.course_id, func.count(LessonProgress.id))
+            .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+            .where(LessonProgress.trainee_id == trainee.id, Lesson.archived_at.is_(None))
+            .group_by(Lesson.course_id)
+        ).all()
+    )
+    best = dict(
+        db.session.execute(
+            select(QuizAttempt.course_id, func.max(QuizAttempt.percent))
+            .where(QuizAttempt.trainee_id == trainee.id)
+            .group_by(QuizAttempt.course_id)
+        ).all()
+    )
+    completed = completed_course_ids(trainee)
+    prerequisites: dict[int, list[int]] = {}
+    for course_id, prerequisite_id in db.session.execute(select(course_prerequisites)).all():
+        prerequisites.setdefault(course_id, []).append(prerequisite_id)
+
+    result = []
+    for tier in tiers:
+        rows = []
+        for course in (c for c in courses if c.tier_id == tier.id):
+            missing = [
+                by_id[p]
+                for p in prerequisites.get(course.id, [])
+                if p not in completed and p in by_id
+            ]
+            rows.append(
+                CourseProgress(
+                    course,
+                    lesson_counts.get(course.id, 0),
+                    learned_counts.get(course.id, 0),
+                    course.id in completed,
+                    missing,
+                    best.get(course.id),
+                )
+            )
+        result.append((tier, rows))
+    return result
+
+
+def course_progress(trainee: User, course: Course) -> CourseProgress:
+    completed = completed_course_ids(trainee)
+    missing = [p for p in course.prerequisites if p.id not in completed and not p.is_archived]
+    best = db.session.scalar(
+        select(func.max(QuizAttempt.percent)).where(
+            QuizAttempt.trainee_id == trainee.id, QuizAttempt.course_id == course.id
+        )
+    )
+    return CourseProgress(
+        course,
+        len(course.lessons),
+        len(learned_lesson_ids(trainee, course) & {lesson.id for lesson in course.lessons}),
+        course.id in completed,
+        missing,
+        best,
+    )
+
+
+def ensure_open(trainee: User, course: Course) -> None:
+    """Raise CourseLocked unless every prerequisite of `course` is completed."""
+    progress = course_progress(trainee, course)
+    if not progress.is_open:
+        raise CourseLocked(progress.missing_prerequisites)
+
+
+def mark_learned(trainee: User, lesson: Lesson) -> LessonProgress:
+    """Record that the trainee learned `lesson` (idempotent); may complete the course."""
+    ensure_open(trainee, lesson.course)
+    progress = db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.trainee_id == trainee.id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+    if progress is None:
+        progress = LessonProgress(
+            trainee_id=trainee.id, lesson_id=lesson.id, revision=lesson.revision
+        )
+        db.session.add(progress)
+        db.session.flush()
+        _complete_if_done(trainee, lesson.course)
+    return progress
+
+
+def quiz_items(course: Course) -> list[QuizItem]:
+    """The course quiz: the current quiz items of its current lessons, in lesson order."""
+    return [item for lesson in course.lessons for item in lesson.quiz_items]
+
+
+@dataclass
+class QuizResult:
+    attempt: QuizAttempt
+    items: list[QuizItem]
+    chosen: dict[int, set[int]]
+    course_completed: bool
+
+
+def submit_quiz(
+    trainee: User, course: Course, chosen: dict[int, set[int]], *, uuid: str | None = None
+) -> QuizResult:
+    """Check the answers on the server and store the attempt.
+
+    `chosen` maps quiz item id → chosen option indexes (true/false: {1} true, {0} false). Every
+    item needs an answer (ValidationError lists the unanswered ones). A re-sent attempt (same
+    uuid) is returned as it was, not stored twice.
+    """
+    ensure_open(trainee, course)
+    items = quiz_items(course)
+    if uuid:
+        existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.uuid == uuid))
+        if existing is not None and existing.trainee_id == trainee.id:
+            stored = {int(k): set(v) for k, v in existing.answers.items()}
+            return QuizResult(existing, items, stored, course.id in completed_course_ids(trainee))
+    errors = {}
+    for number, item in enumerate(items, start=1):
+        answer = chosen.get(item.id, set())
+        valid = range(2) if item.kind is QuizKind.TRUE_FALSE else range(len(item.options))
+        if (
+            not answer
+            or not answer <= set(valid)
+            or (item.kind is not QuizKind.MULTIPLE and len(answer) != 1)
+        ):
+            errors[f"q{item.id}"] = _("第%(n)d题还没有选答案。", n=number)
+    if errors:
+        raise ValidationError(errors)
+    correct = sum(1 for item in items if item.is_correct(chosen[item.id]))
+    percent = round(100 * correct / len(items)) if items else 100
+    attempt = QuizAttempt(
+        trainee_id=trainee.id,
+        course_id=course.id,
+        correct=correct,
+        total=len(items),
+        percent=percent,
+        passed=percent >= course.pass_mark,
+        answers={str(item.id): sorted(chosen[item.id]) for item in items},
+        **({"uuid": uuid} if uuid else {}),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    completed = (
+        _complete_if_done(trainee, course)
+        if attempt.passed
+        else (course.id in completed_course_ids(trainee))
+    )
+    return QuizResult(attempt, items, chosen, completed)
+
+
+def _complete_if_done(trainee: User, course: Course) -> bool:
+    """Store the completion once every lesson is learned and the quiz (if any) passed."""
+    if course.id in completed_course_ids(trainee):
+        return True
+    lesson_ids = {lesson.id for lesson in course.lessons}
+    if not lesson_ids <= learned_lesson_ids(trainee, course):
+        return False
+    if quiz_items(course) and not db.session.scalar(
+        select(QuizAttempt.id)
+        .where(
+            QuizAttempt.trainee_id == trainee.id,
+            QuizAttempt.course_id == course.id,
+            QuizAttempt.passed.is_(True),
+        )
+        .limit(1)
+    ):
+        return False
+    db.session.add(CourseCompletion(trainee_id=trainee.id, course_id=course.id))
+    db.session.flush()
+    return True
+
+
+def next_lesson(trainee: User, courses: list[Course]) -> Lesson | None:
+    """The first lesson not yet learned in the first open, uncompleted course of `courses`."""
+    completed = completed_course_ids(trainee)
+    learned = learned_lesson_ids(trainee)
+    for course in courses:
+        if course.id in completed or any(p.id not in completed for p in course.prerequisites):
+            continue
+        for lesson in course.lessons:
+            if lesson.id not in learned:
+                return lesson
+    return None
