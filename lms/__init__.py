@@ -84,11 +84,28 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_templates(app: Flask) -> None:
+    from lms.models import Dimension, Observation, ProblemTag
     from lms.permissions import home_endpoint
 
-    app.jinja_env.globals.update(home_endpoint=home_endpoint, languages=Config.LANGUAGES)
+    def label_of(enum_cls):
+        def label(value: str) -> str:
+            try:
+                return enum_cls(value).label
+            except ValueError:
+                return value
+
+        return label
+
+    app.jinja_env.globals.update(
+        home_endpoint=home_endpoint,
+        languages=Config.LANGUAGES,
+        dimension_label=label_of(Dimension),
+        observation_label=label_of(Observation),
+        problem_label=label_of(ProblemTag),
+    )
     app.jinja_env.filters["yuan"] = format_yuan
     app.jinja_env.filters["short_date"] = format_short_date
+    app.jinja_env.filters["qty"] = lambda d: "" if d is None else f"{d.normalize():f}"
     app.jinja_env.filters["t"] = lambda obj, field: obj.localized(field, ui_language())
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""

@@ -79,5 +79,22 @@ def is_assigned(mentor: User, trainee_id: int, *, today: date | None = None) -> 
     return db.session.scalar(select(ids.c[0]).where(ids.c[0] == trainee_id)) is not None
 
 
+def get_assigned_trainee_or_404(mentor: User, trainee_id: int) -> User:
+    """The trainee, if the mentor follows them today; 404 otherwise (never reveal others)."""
+    trainee = db.session.get(User, trainee_id)
+    if trainee is None or trainee.role is not Role.TRAINEE or not is_assigned(mentor, trainee_id):
+        abort(404)
+    return trainee
+
+
+def can_view_record(user: User, record) -> bool:
+    """A practice record: its trainee, their current mentor."""
+    if user.role is Role.TRAINEE:
+        return record.trainee_id == user.id
+    if user.role is Role.MENTOR:
+        return is_assigned(user, record.trainee_id)
+    return False
+
+
 def can_administer_users(user: User) -> bool:
     return user.role is Role.ADMIN

@@ -245,8 +245,7 @@ def practice_new():
         last = practice.last_channel(me)
         form.channel.data = last.value if last else "wechat_moments"
         return _render_practice_form(form, task=task)
-    if not form.validate_on_submit():
-        abort(400)
+    # CSRF is checked for every POST by CSRFProtect; the fields by the service, in Chinese.
     try:
         record = practice.log_practice_record(
             me, form.to_input(), photo=form.photo_bytes(), task=task, uuid=form.uuid.data or None
@@ -269,8 +268,6 @@ def practice_edit(record_id: int):
     form = PracticeForm(obj=_RecordData(record))  # posted data, when there is any, wins
     if request.method == "GET":
         return _render_practice_form(form, record=record, task=record.task)
-    if not form.validate_on_submit():
-        abort(400)
     try:
         practice.update_practice_record(
             record, form.to_input(), photo=form.photo_bytes(), remove_photo=form.remove_photo.data
@@ -304,9 +301,7 @@ def practice_photo(record_id: int):
     record = _my_record_or_404(record_id)
     if not record.photo:
         abort(404)
-    response = send_from_directory(practice.photo_dir(), record.photo, max_age=3600)
-    response.cache_control.private = True
-    return response
+    return practice.send_photo(record)
 
 
 def _attach_errors(form: PracticeForm, error: ValidationError) -> None:

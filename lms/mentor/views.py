@@ -1,19 +1,272 @@
-"""The resident mentor's pages: caseload, follow-up visits, verification and sign-off."""
+"""The resident mentor's pages: caseload, trainee file, visits, verification, sign-off, outcomes.
 
-from flask import Blueprint, render_template
+Every route that names a trainee, record or visit loads it through the mentor's current
+assignments: anything else is a 404, so a mentor cannot learn that other trainees exist.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
-from lms.db import db
-from lms.models import Role
-from lms.permissions import assigned_trainee_ids, guard_blueprint
+from lms.clock import local_today
+from lms.db import db, new_uuid
+from lms.errors import ValidationError
+from lms.models import FollowUpVisit, PracticeRecord, Role, User
+from lms.permissions import get_assigned_trainee_or_404, guard_blueprint, is_assigned
+from lms.services import caseload, ladder, learning, practice, schedule, visits
+
+from .forms import (
+    ConfirmForm,
+    CorrectionForm,
+    OutcomeForm,
+    RejectForm,
+    SignOffForm,
+    VisitForm,
+    parse_date,
+)
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 guard_blueprint(bp, Role.MENTOR)
 
 
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _record_or_404(record_id: int) -> PracticeRecord:
+    record = db.session.get(PracticeRecord, record_id)
+    if record is None or not is_assigned(_me(), record.trainee_id):
+        abort(404)
+    return record
+
+
+def _visit_or_404(visit_id: int) -> FollowUpVisit:
+    visit = db.session.get(FollowUpVisit, visit_id)
+    if visit is None or not is_assigned(_me(), visit.trainee_id):
+        abort(404)
+    return visit
+
+
+def _errors_to(form, error: ValidationError) -> None:
+    for name, message in error.errors.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+
+
+def _back_to(trainee_id: int, anchor: str | None = None):
+    target = request.form.get("back")
+    if target == "caseload":
+        return redirect(url_for("mentor.home"))
+    return redirect(url_for("mentor.trainee", trainee_id=trainee_id, _anchor=anchor))
+
+
 @bp.get("/")
 def home():
-    ids = assigned_trainee_ids(current_user).subquery()
-    caseload = db.session.scalar(select(func.count()).select_from(ids))
-    return render_template("mentor/home.html", caseload=caseload)
+    rows = caseload.caseload(_me())
+    villages, cohorts = caseload.villages_and_cohorts(rows)
+    cohort_id = request.args.get("cohort", type=int)
+    village = request.args.get("village") or None
+    shown = caseload.filter_rows(rows, cohort_id=cohort_id, village=village)
+    return render_template(
+        "mentor/home.html",
+        rows=shown,
+        total=len(rows),
+        villages=villages,
+        cohorts=cohorts,
+        cohort_id=cohort_id,
+        village=village,
+        pending=caseload.pending_records(_me()),
+        form=ConfirmForm(),
+        Need=caseload.Need,
+    )
+
+
+@bp.get("/trainees/<int:trainee_id>")
+def trainee(trainee_id: int):
+    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    today = local_today()
+    status = ladder.evaluate(trainee, today=today)
+    return render_template(
+        "mentor/trainee.html",
+        trainee=trainee,
+        status=status,
+        schedule=schedule.schedules([trainee.id], today=today)[trainee.id],
+        catalogue=learning.catalogue(trainee),
+        events=caseload.timeline(trainee),
+        visits_for_signoff=visits.signoff_visits(_me(), trainee, today),
+        form=ConfirmForm(),
+        now_editable=lambda v: visits.can_edit_visit(_me(), v),
+    )
+
+
+@bp.route("/trainees/<int:trainee_id>/visits/new", methods=["GET", "POST"])
+def new_visit(trainee_id: int):
+    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    form = VisitForm()
+    if request.method == "GET":
+        form.uuid.data = new_uuid()
+        form.visited_on.data = local_today().isoformat()
+        form.mode.data = "in_person"
+        return render_template("mentor/visit_form.html", form=form, trainee=trainee)
+    try:
+        visits.log_visit(_me(), trainee, form.to_input(), uuid=form.uuid.data or None)
+    except ValidationError as e:
+        db.session.rollback()
+        _errors_to(form, e)
+        return render_template("mentor/visit_form.html", form=form, trainee=trainee), 422
+    db.session.commit()
+    flash(_("回访记录已保存。"), "success")
+    return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
+
+
+@bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+def edit_visit(visit_id: int):
+    visit = _visit_or_404(visit_id)
+    if not visits.can_edit_visit(_me(), visit):
+        flash(_("只有记录人本人在7天内可以修改回访记录。"), "error")
+        return redirect(url_for("mentor.trainee", trainee_id=visit.trainee_id))
+    form = VisitForm()
+    if request.method == "GET":
+        form.load(visit)
+        return render_template(
+            "mentor/visit_form.html", form=form, trainee=visit.trainee, visit=visit
+        )
+    try:
+        visits.update_visit(_me(), visit, form.to_input())
+    except ValidationError as e:
+        db.session.rollback()
+        _errors_to(form, e)
+        return render_template(
+            "mentor/visit_form.html", form=form, trainee=visit.trainee, visit=visit
+        ), 422
+    db.session.commit()
+    flash(_("回访记录已修改。"), "success")
+    return redirect(url_for("mentor.trainee", trainee_id=visit.trainee_id))
+
+
+@bp.post("/records/<int:record_id>/verify")
+def verify(record_id: int):
+    record = _record_or_404(record_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        visits.verify_record(_me(), record)
+    except visits.NotReviewable:
+        flash(_("这条记录已经处理过了。"), "info")
+        return _back_to(record.trainee_id, "records")
+    db.session.commit()
+    flash(
+        _("已核实：%(name)s 的 %(product)s。", name=record.trainee.name, product=record.product),
+        "success",
+    )
+    return _back_to(record.trainee_id, "records")
+
+
+@bp.route("/records/<int:record_id>/reject", methods=["GET", "POST"])
+def reject(record_id: int):
+    record = _record_or_404(record_id)
+    form = RejectForm()
+    if request.method == "GET":
+        return render_template("mentor/reject.html", form=form, record=record)
+    try:
+        visits.reject_record(_me(), record, form.reason.data)
+    except ValidationError as e:
+        _errors_to(form, e)
+        return render_template("mentor/reject.html", form=form, record=record), 422
+    except visits.NotReviewable:
+        flash(_("这条记录已经处理过了。"), "info")
+        return _back_to(record.trainee_id, "records")
+    db.session.commit()
+    flash(_("已退回，学员会看到原因。"), "success")
+    return redirect(url_for("mentor.trainee", trainee_id=record.trainee_id, _anchor="records"))
+
+
+@bp.get("/records/<int:record_id>/photo")
+def record_photo(record_id: int):
+    record = _record_or_404(record_id)
+    if not record.photo:
+        abort(404)
+    return practice.send_photo(record)
+
+
+@bp.route("/trainees/<int:trainee_id>/signoff", methods=["GET", "POST"])
+def signoff(trainee_id: int):
+    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    today = local_today()
+    status = ladder.evaluate(trainee, today=today)
+    recent = visits.signoff_visits(_me(), trainee, today)
+    form = SignOffForm()
+    form.visit_id.choices = [
+        SelectChoice(v.id, f"{v.visited_on.isoformat()} · {v.mode.label}") for v in recent
+    ]
+    if request.method == "GET":
+        return render_template(
+            "mentor/signoff.html",
+            trainee=trainee,
+            status=status,
+            form=form,
+            recent=recent,
+            refused=[],
+        )
+    try:
+        visit_id = int(request.form.get("visit_id", ""))
+    except ValueError:
+        visit_id = None
+    visit = next((v for v in recent if v.id == visit_id), None)
+    try:
+        promotion = visits.sign_off(_me(), trainee, visit, today=today)
+    except visits.SignOffRefused as refused:
+        db.session.rollback()
+        return render_template(
+            "mentor/signoff.html",
+            trainee=trainee,
+            status=status,
+            form=form,
+            recent=recent,
+            refused=refused.reasons,
+        ), 422
+    db.session.commit()
+    flash(
+        _("已确认：%(name)s 晋升到第%(n)d级。", name=trainee.name, n=promotion.to_rung), "success"
+    )
+    return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
+
+
+@bp.route("/trainees/<int:trainee_id>/correction", methods=["GET", "POST"])
+def correction(trainee_id: int):
+    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    current = ladder.current_rung(trainee)
+    form = CorrectionForm()
+    form.to_rung.choices = [SelectChoice(level, str(level)) for level in range(current)]
+    if request.method == "POST":
+        to_rung = request.form.get("to_rung", type=int)
+        try:
+            visits.correct_rung(_me(), trainee, to_rung, form.reason.data)
+        except ValidationError as e:
+            _errors_to(form, e)
+        else:
+            db.session.commit()
+            flash(_("已把 %(name)s 调整到第%(n)d级。", name=trainee.name, n=to_rung), "success")
+            return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
+    return render_template(
+        "mentor/correction.html", trainee=trainee, form=form, current=current
+    ), 422 if form.errors else 200
+
+
+@bp.route("/trainees/<int:trainee_id>/outcomes/new", methods=["GET", "POST"])
+def new_outcome(trainee_id: int):
+    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    form = OutcomeForm()
+    if request.method == "GET":
+        form.happened_on.data = local_today().isoformat()
+        return render_template("mentor/outcome_form.html", trainee=trainee, form=form)
+    try:
+        visits.record_outcome(
+            _me(), trainee, form.kind.data or "", parse_date(form.happened_on.data), form.note.data
+        )
+    except ValidationError as e:
+        _errors_to(form, e)
+        return render_template("mentor/outcome_form.html", trainee=trainee, form=form), 422
+    db.session.commit()
+    flash(_("成效已记录。"), "success")
+    return redirect(url_for("mentor.trainee", trainee_id=trainee.id))

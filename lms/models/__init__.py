@@ -13,12 +13,30 @@ from lms.models.curriculum import (
     RungPracticeRequirement,
     Tier,
 )
+from lms.models.followup import (
+    FollowUpVisit,
+    Observation,
+    Outcome,
+    OutcomeKind,
+    ProblemTag,
+    PromotionKind,
+    RungPromotion,
+    VisitMode,
+)
 from lms.models.people import Gender, HouseholdCategory, Role, TraineeProfile, User
 from lms.models.practice import Channel, PracticeRecord, RecordStatus
 from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
 from lms.models.progress import CourseCompletion, LessonProgress, QuizAttempt
 
 __all__ = [
+    "FollowUpVisit",
+    "Observation",
+    "Outcome",
+    "OutcomeKind",
+    "ProblemTag",
+    "PromotionKind",
+    "RungPromotion",
+    "VisitMode",
     "Channel",
     "CourseCompletion",
     "LessonProgress",

@@ -22,6 +22,15 @@ class Programme(db.Model):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The follow-up schedule (see lms.services.schedule), in days.
+    followup_after_course_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    followup_after_first_sale_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    followup_early_every_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    followup_early_period_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    followup_later_every_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    followup_window_before_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    followup_window_after_days: Mapped[int] = mapped_column(default=7, server_default="7")
+
     lead: Mapped[User | None] = relationship()
     cohorts: Mapped[list["Cohort"]] = relationship(
         back_populates="programme", order_by="Cohort.starts_on"

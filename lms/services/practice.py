@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_from_directory
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import extract, func, select
@@ -156,6 +156,13 @@ def photo_dir() -> Path:
     path = Path(current_app.config["UPLOAD_FOLDER"]) / "practice"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def send_photo(record: PracticeRecord):
+    """The evidence photo as a private, briefly cached response (callers check permission)."""
+    response = send_from_directory(photo_dir(), record.photo, max_age=3600)
+    response.cache_control.private = True
+    return response
 
 
 def _store_photo(jpeg: bytes) -> str:

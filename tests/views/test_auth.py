@@ -197,4 +197,4 @@ def test_english_is_available(app, client):
     assert "Log in" in client.get("/login").get_data(as_text=True)
     client.post("/login", data={"phone": user.phone, "password": PASSWORD})
     page = client.get("/mentor/").get_data(as_text=True)
-    assert "You are a mentor" in page
+    assert "<h1>My trainees</h1>" in page

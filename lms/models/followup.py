@@ -1,0 +1,152 @@
+"""Follow-up: mentors' visits, rung promotions with their evidence, and outcomes."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.clock import utcnow
+from lms.db import db, new_uuid, str_enum
+from lms.models.people import User
+
+
+class VisitMode(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {"in_person": _l("上门"), "phone": _l("电话"), "video": _l("视频通话")}[self.value]
+        )
+
+
+class Observation(StrEnum):
+    """How the trainee does in one capability dimension, as the mentor saw it."""
+
+    NOT_YET = "not_yet"
+    WITH_HELP = "with_help"
+    INDEPENDENT = "independent"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {"not_yet": _l("还不会"), "with_help": _l("有人帮能做"), "independent": _l("能独立做")}[
+                self.value
+            ]
+        )
+
+
+class ProblemTag(StrEnum):
+    CONNECTIVITY = "connectivity"
+    DEVICE = "device"
+    LOGISTICS = "logistics"
+    PRODUCT_QUALITY = "product_quality"
+    PLATFORM_RULES = "platform_rules"
+    PRICING = "pricing"
+    CONFIDENCE = "confidence"
+    FAMILY_TIME = "family_time"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(PROBLEM_LABELS[self])
+
+
+PROBLEM_LABELS = {
+    ProblemTag.CONNECTIVITY: _l("网络信号"),
+    ProblemTag.DEVICE: _l("手机设备"),
+    ProblemTag.LOGISTICS: _l("物流快递"),
+    ProblemTag.PRODUCT_QUALITY: _l("产品质量"),
+    ProblemTag.PLATFORM_RULES: _l("平台规则"),
+    ProblemTag.PRICING: _l("定价"),
+    ProblemTag.CONFIDENCE: _l("信心"),
+    ProblemTag.FAMILY_TIME: _l("家庭/时间"),
+    ProblemTag.OTHER: _l("其他"),
+}
+
+
+class FollowUpVisit(db.Model):
+    """A mentor's follow-up visit (跟踪回访): what they saw, the problems, what was agreed."""
+
+    __tablename__ = "followup_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    visited_on: Mapped[date] = mapped_column(index=True)
+    mode: Mapped[VisitMode] = mapped_column(str_enum(VisitMode))
+    # dimension → {"level": Observation value, "note": str}
+    observations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    problem_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    actions: Mapped[str] = mapped_column(Text, default="")
+    next_due_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
+    mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
+
+
+class PromotionKind(StrEnum):
+    PROMOTION = "promotion"
+    CORRECTION = "correction"  # a rung corrected downwards, with a reason
+
+
+class RungPromotion(db.Model):
+    """A change of rung, signed by a mentor, with the evidence it rests on."""
+
+    __tablename__ = "rung_promotions"
+    __table_args__ = (
+        CheckConstraint("from_rung BETWEEN 0 AND 6 AND to_rung BETWEEN 0 AND 6", name="rungs"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[PromotionKind] = mapped_column(str_enum(PromotionKind))
+    from_rung: Mapped[int]
+    to_rung: Mapped[int]
+    # {"courses": [{"id", "slug"}], "records": [ids], "requirements": [texts]}
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("followup_visits.id"))
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    signed_by: Mapped[User] = relationship(foreign_keys=[signed_by_id])
+    visit: Mapped[FollowUpVisit | None] = relationship()
+
+
+class OutcomeKind(StrEnum):
+    """Training → employment → entrepreneurship (seed 002)."""
+
+    EMPLOYED = "employed"
+    SHOP_OPENED = "shop_opened"
+    BUSINESS_STARTED = "business_started"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                "employed": _l("从事电商工作"),
+                "shop_opened": _l("开了网店"),
+                "business_started": _l("创业"),
+            }[self.value]
+        )
+
+
+class Outcome(db.Model):
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[OutcomeKind] = mapped_column(str_enum(OutcomeKind))
+    happened_on: Mapped[date]
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
