@@ -8,12 +8,15 @@ The rules, in days, are programme settings (defaults in brackets):
 * when a visit agrees a next follow-up date, a visit is due on that date.
 
 Each due follow-up has a window in which a visit satisfies it: from [3] days before the due date
-to [7] days after. Follow-ups caused by an event (a completed course, a first sale, an agreed
-date) open as soon as the event happens, so a visit right after it counts. The first visit on or
-after the opening satisfies a follow-up; one past the window satisfies it late. A follow-up with
-no such visit is **overdue** once the window has closed.
+to [7] days after. Follow-ups caused by an event (a completed course, a first sale) open as soon
+as the event happens, so a visit right after it counts; an agreed date opens like a regular one,
+but never before the day after the visit that agreed it. Any visit on or after
+the opening satisfies a follow-up (one past the window satisfies it late). A follow-up with no
+such visit is **overdue** once its window has closed.
 
-Read-only, and computed for a whole caseload in a fixed number of queries.
+So whether a follow-up is still open depends only on the trainee's latest visit: it is open when
+it opens after that visit. That keeps the schedule of a whole programme cheap: read-only, a
+fixed number of queries, a few open follow-ups per trainee.
 """
 
 from collections import defaultdict
@@ -23,7 +26,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from lms.clock import local_today, to_local
 from lms.db import db
@@ -81,24 +84,21 @@ class Settings:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class DueFollowUp:
     reason: DueReason
     due_on: date
     opens_on: date
     closes_on: date
-    visited_on: date | None = None  # the visit that satisfied it
-
-    @property
-    def is_satisfied(self) -> bool:
-        return self.visited_on is not None
 
     def is_overdue(self, today: date) -> bool:
-        return not self.is_satisfied and today > self.closes_on
+        return today > self.closes_on
 
 
 @dataclass
 class TraineeSchedule:
+    """The follow-ups still open for one trainee (none satisfied by a visit yet)."""
+
     items: list[DueFollowUp]
     today: date
 
@@ -112,82 +112,68 @@ class TraineeSchedule:
 
     @property
     def next_due(self) -> DueFollowUp | None:
-        """The oldest overdue follow-up, else the next one not yet satisfied."""
-        open_items = [i for i in self.items if not i.is_satisfied]
-        return min(open_items, key=lambda i: i.due_on, default=None)
+        """The oldest overdue follow-up, else the next one coming."""
+        return min(self.items, key=lambda i: i.due_on, default=None)
 
     @property
     def days_overdue(self) -> int:
         return max(((self.today - i.closes_on).days for i in self.overdue), default=0)
 
 
-def due_follow_ups(
+def open_follow_ups(
     settings: Settings,
     *,
     enrolled_on: date,
-    visits: list[date],
-    course_completions: list[date],
+    last_visit: date | None,
+    agreed_on: date | None,
+    completions: Iterable[date],
     first_sale_on: date | None,
-    agreed: list[tuple[date, date]],
-    until: date,
+    today: date,
 ) -> list[DueFollowUp]:
-    """Every follow-up due up to `until` (plus the next regular one), each marked satisfied or
-    not by `visits`. `agreed` holds (visit date, agreed next date) pairs."""
+    """Follow-ups not satisfied by the latest visit, up to the next regular one after `today`.
+
+    `agreed_on` is the next date agreed at the latest visit; `completions` the dates the trainee
+    completed courses with practice tasks.
+    """
+    before, after = timedelta(days=settings.window_before), timedelta(days=settings.window_after)
     items: list[DueFollowUp] = []
 
-    def add(reason: DueReason, due_on: date, opens_on: date | None = None) -> None:
-        items.append(
-            DueFollowUp(
-                reason,
-                due_on,
-                opens_on or due_on - timedelta(days=settings.window_before),
-                due_on + timedelta(days=settings.window_after),
-            )
-        )
+    def add(reason: DueReason, due_on: date, opens_on: date) -> None:
+        if last_visit is None or opens_on > last_visit:
+            items.append(DueFollowUp(reason, due_on, opens_on, due_on + after))
 
-    for completed_on in course_completions:
-        add(
-            DueReason.COURSE_COMPLETED,
-            completed_on + timedelta(days=settings.after_course),
-            completed_on,
-        )
+    later = [d for d in completions if last_visit is None or d > last_visit]
+    if later:  # the earliest one closes first; later ones are satisfied by the same visit
+        first = min(later)
+        add(DueReason.COURSE_COMPLETED, first + timedelta(days=settings.after_course), first)
     if first_sale_on:
         add(
             DueReason.FIRST_SALE,
             first_sale_on + timedelta(days=settings.after_first_sale),
             first_sale_on,
         )
-    for visited_on, next_on in agreed:
-        if next_on > visited_on:
-            add(DueReason.AGREED, next_on, min(visited_on + timedelta(days=1), next_on))
+    if agreed_on and last_visit and agreed_on > last_visit:
+        add(DueReason.AGREED, agreed_on, max(last_visit + timedelta(days=1), agreed_on - before))
     early_end = enrolled_on + timedelta(days=settings.early_period)
     due = enrolled_on
-    while True:
-        step = (
-            settings.early_every
-            if due + timedelta(days=settings.early_every) <= early_end
-            else settings.later_every
-        )
-        due += timedelta(days=step)
-        add(DueReason.REGULAR, due)
-        if due > until:
-            break
-
-    ordered_visits = sorted(visits)
-    for item in sorted(items, key=lambda i: i.due_on):
-        item.visited_on = next((v for v in ordered_visits if v >= item.opens_on), None)
-        if item.visited_on and item.visited_on > until:
-            item.visited_on = None
+    while due <= today:
+        early = due + timedelta(days=settings.early_every) <= early_end
+        due += timedelta(days=settings.early_every if early else settings.later_every)
+        add(DueReason.REGULAR, due, due - before)
     return sorted(items, key=lambda i: i.due_on)
 
 
 def schedules(
-    trainee_ids: Iterable[int], *, today: date | None = None
+    trainee_ids: Iterable[int] | None = None, *, today: date | None = None, trainee_query=None
 ) -> dict[int, TraineeSchedule]:
-    """Each trainee's follow-ups, from their current enrolment's programme settings."""
+    """Each trainee's open follow-ups, from their current enrolment's programme settings.
+
+    Pass ids, or a `trainee_query` (a select of ids) for a whole programme.
+    """
     today = today or local_today()
-    ids = list(trainee_ids)
+    ids = trainee_query if trainee_query is not None else list(trainee_ids or [])
     enrolments: dict[int, tuple[date, Settings]] = {}
+    settings_cache: dict[int, Settings] = {}
     for trainee_id, enrolled_on, programme in db.session.execute(
         select(Enrollment.trainee_id, Enrollment.enrolled_on, Programme)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
@@ -195,17 +181,27 @@ def schedules(
         .where(Enrollment.trainee_id.in_(ids), Enrollment.left_on.is_(None))
         .order_by(Enrollment.enrolled_on)
     ).all():
-        enrolments[trainee_id] = (enrolled_on, Settings.of(programme))  # latest wins
-    visits: dict[int, list[date]] = defaultdict(list)
-    agreed: dict[int, list[tuple[date, date]]] = defaultdict(list)
+        if programme.id not in settings_cache:
+            settings_cache[programme.id] = Settings.of(programme)
+        enrolments[trainee_id] = (enrolled_on, settings_cache[programme.id])  # latest wins
+    latest = (
+        select(FollowUpVisit.trainee_id, func.max(FollowUpVisit.visited_on).label("on"))
+        .where(FollowUpVisit.trainee_id.in_(ids), FollowUpVisit.visited_on <= today)
+        .group_by(FollowUpVisit.trainee_id)
+        .subquery()
+    )
+    last_visit: dict[int, date] = {}
+    agreed: dict[int, date] = {}
     for trainee_id, visited_on, next_due_on in db.session.execute(
         select(FollowUpVisit.trainee_id, FollowUpVisit.visited_on, FollowUpVisit.next_due_on).where(
-            FollowUpVisit.trainee_id.in_(ids)
+            tuple_(FollowUpVisit.trainee_id, FollowUpVisit.visited_on).in_(
+                select(latest.c.trainee_id, latest.c.on)
+            )
         )
     ).all():
-        visits[trainee_id].append(visited_on)
-        if next_due_on:
-            agreed[trainee_id].append((visited_on, next_due_on))
+        last_visit[trainee_id] = visited_on
+        if next_due_on and next_due_on > agreed.get(trainee_id, date.min):
+            agreed[trainee_id] = next_due_on
     with_tasks = (
         select(Lesson.course_id)
         .join(PracticeTask, PracticeTask.lesson_id == Lesson.id)
@@ -227,21 +223,20 @@ def schedules(
     )
 
     result = {}
-    for trainee_id in ids:
-        if trainee_id not in enrolments:
-            result[trainee_id] = TraineeSchedule([], today)
-            continue
-        enrolled_on, settings = enrolments[trainee_id]
+    for trainee_id, (enrolled_on, settings) in enrolments.items():
         result[trainee_id] = TraineeSchedule(
-            due_follow_ups(
+            open_follow_ups(
                 settings,
                 enrolled_on=enrolled_on,
-                visits=visits[trainee_id],
-                course_completions=completions[trainee_id],
+                last_visit=last_visit.get(trainee_id),
+                agreed_on=agreed.get(trainee_id),
+                completions=completions.get(trainee_id, ()),
                 first_sale_on=first_sales.get(trainee_id),
-                agreed=agreed[trainee_id],
-                until=today,
+                today=today,
             ),
             today,
         )
+    if trainee_query is None:
+        for trainee_id in ids:
+            result.setdefault(trainee_id, TraineeSchedule([], today))
     return result

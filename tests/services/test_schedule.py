@@ -3,98 +3,96 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from lms.db import db
-from lms.models import CourseCompletion
+from lms.models import Course, CourseCompletion, FollowUpVisit
 from lms.services import caseload, schedule
-from lms.services.schedule import DueReason, Settings, due_follow_ups
-from tests.factories import (
-    enroll,
-    make_cohort,
-    make_programme,
-    make_record,
-    make_user,
-)
+from lms.services.schedule import DueReason, Settings, open_follow_ups
+from tests.factories import enroll, make_cohort, make_programme, make_record, make_user
 
 ENROLLED = date(2026, 1, 1)
-D = timedelta
 
 
-def items(today, **kwargs):
+def open_items(today, **kwargs):
     args = {
         "enrolled_on": ENROLLED,
-        "visits": [],
-        "course_completions": [],
+        "last_visit": None,
+        "agreed_on": None,
+        "completions": [],
         "first_sale_on": None,
-        "agreed": [],
-        "until": today,
+        "today": today,
     }
     args.update(kwargs)
-    return due_follow_ups(Settings(), **args)
+    return open_follow_ups(Settings(), **args)
+
+
+def regular(items):
+    return [(i.due_on - ENROLLED).days for i in items if i.reason is DueReason.REGULAR]
 
 
 def test_regular_visits_every_14_days_for_90_days_then_every_30():
-    regular = [i.due_on for i in items(date(2026, 6, 1)) if i.reason is DueReason.REGULAR]
-    offsets = [(d - ENROLLED).days for d in regular]
-    assert offsets == [14, 28, 42, 56, 70, 84, 114, 144, 174]  # the last one is still ahead
-    assert regular[-1] > date(2026, 6, 1)
+    assert regular(open_items(date(2026, 6, 1))) == [14, 28, 42, 56, 70, 84, 114, 144, 174]
 
 
 def test_window_runs_from_three_days_before_to_seven_after():
-    first = items(date(2026, 1, 20))[0]
+    first = open_items(date(2026, 1, 20))[0]
     assert (first.due_on, first.opens_on, first.closes_on) == (
         date(2026, 1, 15),
         date(2026, 1, 12),
         date(2026, 1, 22),
     )
-    # A visit before the window does not count; one inside it does.
-    assert not items(date(2026, 1, 30), visits=[date(2026, 1, 11)])[0].is_satisfied
-    assert items(date(2026, 1, 30), visits=[date(2026, 1, 12)])[0].visited_on == date(2026, 1, 12)
+    # A visit before the window does not satisfy it; one inside the window does.
+    assert regular(open_items(date(2026, 1, 20), last_visit=date(2026, 1, 11)))[0] == 14
+    assert regular(open_items(date(2026, 1, 20), last_visit=date(2026, 1, 12)))[0] == 28
 
 
 def test_overdue_once_the_window_has_closed_until_a_visit_comes():
-    assert not items(date(2026, 1, 22))[0].is_overdue(date(2026, 1, 22))
-    assert items(date(2026, 1, 23))[0].is_overdue(date(2026, 1, 23))
-    late = items(date(2026, 1, 26), visits=[date(2026, 1, 25)])
-    assert late[0].visited_on == date(2026, 1, 25) and not late[0].is_overdue(date(2026, 1, 26))
+    on_22 = schedule.TraineeSchedule(open_items(date(2026, 1, 22)), date(2026, 1, 22))
+    assert not on_22.is_overdue and on_22.next_due.due_on == date(2026, 1, 15)
+    on_23 = schedule.TraineeSchedule(open_items(date(2026, 1, 23)), date(2026, 1, 23))
+    assert on_23.is_overdue and on_23.days_overdue == 1
+    late = schedule.TraineeSchedule(
+        open_items(date(2026, 1, 26), last_visit=date(2026, 1, 25)), date(2026, 1, 26)
+    )
+    assert not late.is_overdue and late.next_due.due_on == date(2026, 1, 29)
 
 
 def test_due_within_7_days_after_completing_a_course_with_practice_tasks():
-    found = [
-        i
-        for i in items(date(2026, 2, 25), course_completions=[date(2026, 2, 10)])
-        if i.reason is DueReason.COURSE_COMPLETED
-    ]
-    assert len(found) == 1
-    item = found[0]
+    items = open_items(
+        date(2026, 2, 25),
+        last_visit=date(2026, 2, 9),
+        completions=[date(2026, 2, 10), date(2026, 2, 12)],
+    )
+    item = next(i for i in items if i.reason is DueReason.COURSE_COMPLETED)
     assert (item.opens_on, item.due_on, item.closes_on) == (
         date(2026, 2, 10),
         date(2026, 2, 17),
         date(2026, 2, 24),
     )
     assert item.is_overdue(date(2026, 2, 25))
-    visited = items(
-        date(2026, 2, 25), course_completions=[date(2026, 2, 10)], visits=[date(2026, 2, 11)]
+    # A visit the day after the course counts, and covers the later completion too.
+    after = open_items(
+        date(2026, 2, 25),
+        last_visit=date(2026, 2, 12),
+        completions=[date(2026, 2, 10), date(2026, 2, 12)],
     )
-    assert all(i.is_satisfied for i in visited if i.reason is DueReason.COURSE_COMPLETED)
+    assert not [i for i in after if i.reason is DueReason.COURSE_COMPLETED]
 
 
 def test_due_within_14_days_after_the_first_sale():
     item = next(
         i
-        for i in items(date(2026, 3, 1), first_sale_on=date(2026, 2, 20))
+        for i in open_items(date(2026, 3, 1), first_sale_on=date(2026, 2, 20))
         if i.reason is DueReason.FIRST_SALE
     )
     assert item.due_on == date(2026, 3, 6) and item.opens_on == date(2026, 2, 20)
 
 
 def test_an_agreed_next_date_is_due_on_that_date():
-    item = next(
-        i
-        for i in items(date(2026, 1, 10), agreed=[(date(2026, 1, 5), date(2026, 1, 9))])
-        if i.reason is DueReason.AGREED
-    )
-    assert item.due_on == date(2026, 1, 9) and item.opens_on == date(2026, 1, 6)
+    items = open_items(date(2026, 1, 10), last_visit=date(2026, 1, 5), agreed_on=date(2026, 1, 9))
+    item = next(i for i in items if i.reason is DueReason.AGREED)
+    assert (item.opens_on, item.due_on) == (date(2026, 1, 6), date(2026, 1, 9))
     assert not item.is_overdue(date(2026, 1, 10))
 
 
@@ -108,19 +106,32 @@ def test_schedules_use_the_programme_settings_and_real_records(ctx):
     make_record(trainee, happened_on=date(2026, 1, 3))
     make_record(trainee, happened_on=date(2026, 1, 20))
     result = schedule.schedules([trainee.id], today=date(2026, 1, 16))[trainee.id]
-    regular = [i.due_on for i in result.items if i.reason is DueReason.REGULAR]
-    assert regular[:2] == [date(2026, 1, 8), date(2026, 1, 15)]
+    assert regular(result.items)[:2] == [7, 14]
     first_sale = next(i for i in result.items if i.reason is DueReason.FIRST_SALE)
     assert first_sale.due_on == date(2026, 1, 13)
     assert result.is_overdue and result.next_due.due_on == date(2026, 1, 8)
-    assert result.days_overdue == 16 - 8 - 7
+    assert result.days_overdue == 1
+
+    db.session.add(
+        FollowUpVisit(
+            trainee_id=trainee.id,
+            mentor_id=trainee.id,
+            mode="phone",
+            visited_on=date(2026, 1, 16),
+            observations={},
+            next_due_on=date(2026, 1, 30),
+        )
+    )
+    db.session.flush()
+    result = schedule.schedules([trainee.id], today=date(2026, 1, 16))[trainee.id]
+    assert not result.is_overdue
+    assert [(i.reason, i.due_on) for i in result.items] == [
+        (DueReason.REGULAR, date(2026, 1, 22)),
+        (DueReason.AGREED, date(2026, 1, 30)),
+    ]
 
 
 def test_course_completions_count_only_for_courses_with_practice_tasks(ctx, mini_curriculum):
-    from sqlalchemy import select
-
-    from lms.models import Course
-
     programme = make_programme()
     cohort = make_cohort(programme, starts_on=ENROLLED)
     trainee = make_user()
