@@ -1,6 +1,6 @@
 """The follow-up schedule on dated scenarios, with a fixed clock."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
