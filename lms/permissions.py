@@ -96,5 +96,38 @@ def can_view_record(user: User, record) -> bool:
     return False
 
 
+def get_programme_or_404(user: User, programme_id: int) -> Programme:
+    """A programme the lead owns (any, for an admin); 404 otherwise."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not can_manage_programme(user, programme):
+        abort(404)
+    return programme
+
+
+def get_cohort_or_404(user: User, cohort_id: int):
+    from lms.models import Cohort
+
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can_manage_programme(user, cohort.programme):
+        abort(404)
+    return cohort
+
+
+def get_programme_trainee_or_404(user: User, programme: Programme, trainee_id: int) -> User:
+    """A trainee enrolled (now or before) in a cohort of `programme`; 404 otherwise."""
+    from lms.models import Cohort
+
+    enrolled = db.session.scalar(
+        select(Enrollment.id)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(Enrollment.trainee_id == trainee_id, Cohort.programme_id == programme.id)
+        .limit(1)
+    )
+    trainee = db.session.get(User, trainee_id) if enrolled else None
+    if trainee is None or trainee.role is not Role.TRAINEE:
+        abort(404)
+    return trainee
+
+
 def can_administer_users(user: User) -> bool:
     return user.role is Role.ADMIN

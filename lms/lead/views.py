@@ -1,20 +1,56 @@
-"""The programme lead's pages: programmes, cohorts, dashboards and exports."""
+"""The programme lead's pages: programmes, cohorts, mentors and trainees.
 
-from flask import Blueprint, render_template
+Every route loads its programme, cohort or trainee through the lead's own programmes (an admin
+sees all): anything else is a 404. Dashboards, exports and rosters live in the sibling modules
+dashboard.py and roster.py, on this same blueprint.
+"""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from lms.db import db
-from lms.models import Cohort, Enrollment, Programme, Role
-from lms.permissions import guard_blueprint, programmes_visible_to
+from lms.errors import ValidationError
+from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
+from lms.permissions import (
+    get_cohort_or_404,
+    get_programme_or_404,
+    get_programme_trainee_or_404,
+    guard_blueprint,
+    programmes_visible_to,
+)
+from lms.services import programmes as setup
+from lms.services.programmes import SCHEDULE_FIELDS
+
+from .forms import AssignForm, CohortForm, ConfirmForm, MoveForm, ProgrammeForm
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 guard_blueprint(bp, Role.LEAD, Role.ADMIN)
 
 
+def me() -> User:
+    return current_user._get_current_object()
+
+
+def parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def attach_errors(form, error: ValidationError) -> None:
+    for name, message in error.errors.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+
+
 @bp.get("/")
 def home():
-    visible = programmes_visible_to(current_user).subquery()
+    visible = programmes_visible_to(me()).subquery()
     rows = db.session.execute(
         select(
             Programme,
@@ -32,3 +68,265 @@ def home():
         .order_by(Programme.name)
     ).all()
     return render_template("lead/home.html", rows=rows)
+
+
+def _lead_choices(form: ProgrammeForm) -> None:
+    leads = db.session.scalars(
+        select(User).where(User.role == Role.LEAD, User.is_active).order_by(User.name)
+    )
+    form.lead_id.choices = [SelectChoice(u.id, u.name) for u in leads]
+
+
+def _programme_input(form: ProgrammeForm) -> setup.ProgrammeInput:
+    return setup.ProgrammeInput(
+        name=form.name.data or "",
+        organisation=form.organisation.data or "",
+        description=form.description.data or "",
+        villages=form.villages.data or "",
+        schedule={f: getattr(form, f).data for f in SCHEDULE_FIELDS},
+    )
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+def new_programme():
+    form = ProgrammeForm()
+    _lead_choices(form)
+    if request.method == "GET":
+        for field in SCHEDULE_FIELDS:
+            getattr(form, field).data = Programme.__table__.c[field].default.arg
+        return render_template("lead/programme_form.html", form=form, programme=None)
+    lead = me()
+    if lead.role is Role.ADMIN:  # an admin creates a programme for a lead
+        lead = db.session.get(User, form.lead_id.data or 0)
+        if lead is None or lead.role is not Role.LEAD:
+            form.lead_id.errors = [_("请选择项目负责人。")]
+            return render_template("lead/programme_form.html", form=form, programme=None), 422
+    try:
+        programme = setup.save_programme(me(), _programme_input(form), lead=lead)
+    except ValidationError as e:
+        db.session.rollback()
+        attach_errors(form, e)
+        return render_template("lead/programme_form.html", form=form, programme=None), 422
+    db.session.commit()
+    flash(_("培训项目已创建。"), "success")
+    return redirect(url_for("lead.programme", programme_id=programme.id))
+
+
+@bp.route("/programmes/<int:programme_id>/settings", methods=["GET", "POST"])
+def programme_settings(programme_id: int):
+    programme = get_programme_or_404(me(), programme_id)
+    form = ProgrammeForm(obj=programme if request.method == "GET" else None)
+    _lead_choices(form)
+    if request.method == "GET":
+        form.villages.data = "\n".join(programme.villages)
+        return render_template("lead/programme_form.html", form=form, programme=programme)
+    try:
+        setup.save_programme(me(), _programme_input(form), programme)
+    except ValidationError as e:
+        db.session.rollback()
+        attach_errors(form, e)
+        return render_template("lead/programme_form.html", form=form, programme=programme), 422
+    db.session.commit()
+    flash(_("项目设置已保存。"), "success")
+    return redirect(url_for("lead.programme", programme_id=programme.id))
+
+
+@bp.get("/programmes/<int:programme_id>")
+def programme(programme_id: int):
+    programme = get_programme_or_404(me(), programme_id)
+    counts = dict(
+        db.session.execute(
+            select(Enrollment.cohort_id, func.count(Enrollment.id))
+            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+            .where(Cohort.programme_id == programme.id, Enrollment.left_on.is_(None))
+            .group_by(Enrollment.cohort_id)
+        ).all()
+    )
+    assignments = db.session.execute(
+        select(MentorAssignment, User.name)
+        .join(User, User.id == MentorAssignment.mentor_id)
+        .join(Cohort, Cohort.id == MentorAssignment.cohort_id)
+        .where(Cohort.programme_id == programme.id, MentorAssignment.ends_on.is_(None))
+    ).all()
+    mentors_by_cohort: dict[int, list[tuple[MentorAssignment, str]]] = {}
+    for assignment, name in assignments:
+        mentors_by_cohort.setdefault(assignment.cohort_id, []).append((assignment, name))
+    return render_template(
+        "lead/programme.html",
+        programme=programme,
+        counts=counts,
+        mentors_by_cohort=mentors_by_cohort,
+        form=ConfirmForm(),
+    )
+
+
+def _cohort_input(form: CohortForm) -> setup.CohortInput:
+    return setup.CohortInput(
+        name=form.name.data or "",
+        site=form.site.data or "",
+        township=form.township.data or "",
+        village=form.village.data or "",
+        starts_on=parse_date(form.starts_on.data),
+        ends_on=parse_date(form.ends_on.data),
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/cohorts/new", methods=["GET", "POST"])
+def new_cohort(programme_id: int):
+    programme = get_programme_or_404(me(), programme_id)
+    form = CohortForm()
+    if request.method == "GET":
+        return render_template("lead/cohort_form.html", form=form, programme=programme)
+    try:
+        setup.save_cohort(me(), programme, _cohort_input(form))
+    except ValidationError as e:
+        db.session.rollback()
+        attach_errors(form, e)
+        return render_template("lead/cohort_form.html", form=form, programme=programme), 422
+    db.session.commit()
+    flash(_("培训班已创建。"), "success")
+    return redirect(url_for("lead.programme", programme_id=programme.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+def edit_cohort(cohort_id: int):
+    cohort = get_cohort_or_404(me(), cohort_id)
+    form = CohortForm()
+    if request.method == "GET":
+        form.process(obj=cohort)
+        form.starts_on.data = cohort.starts_on.isoformat()
+        form.ends_on.data = cohort.ends_on.isoformat() if cohort.ends_on else ""
+        return render_template(
+            "lead/cohort_form.html", form=form, programme=cohort.programme, cohort=cohort
+        )
+    try:
+        setup.save_cohort(me(), cohort.programme, _cohort_input(form), cohort)
+    except ValidationError as e:
+        db.session.rollback()
+        attach_errors(form, e)
+        return render_template(
+            "lead/cohort_form.html", form=form, programme=cohort.programme, cohort=cohort
+        ), 422
+    db.session.commit()
+    flash(_("培训班已保存。"), "success")
+    return redirect(url_for("lead.programme", programme_id=cohort.programme_id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/close")
+def close_cohort(cohort_id: int):
+    cohort = get_cohort_or_404(me(), cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    setup.close_cohort(me(), cohort)
+    db.session.commit()
+    flash(_("培训班「%(name)s」已结束。", name=cohort.name), "success")
+    return redirect(url_for("lead.programme", programme_id=cohort.programme_id))
+
+
+def _mentor_choices(form: AssignForm) -> None:
+    mentors = db.session.scalars(
+        select(User).where(User.role == Role.MENTOR, User.is_active).order_by(User.name)
+    )
+    form.mentor_id.choices = [SelectChoice(u.id, u.name) for u in mentors]
+
+
+@bp.route("/cohorts/<int:cohort_id>/mentor", methods=["GET", "POST"])
+def assign_cohort_mentor(cohort_id: int):
+    cohort = get_cohort_or_404(me(), cohort_id)
+    form = AssignForm()
+    _mentor_choices(form)
+    if request.method == "POST":
+        try:
+            setup.assign_mentor(me(), db.session.get(User, form.mentor_id.data or 0), cohort=cohort)
+        except ValidationError as e:
+            attach_errors(form, e)
+        else:
+            db.session.commit()
+            flash(_("已分配导师。"), "success")
+            return redirect(url_for("lead.programme", programme_id=cohort.programme_id))
+    return render_template(
+        "lead/assign.html", form=form, cohort=cohort, trainee=None, programme=cohort.programme
+    ), 422 if form.errors else 200
+
+
+@bp.post("/assignments/<int:assignment_id>/end")
+def end_assignment(assignment_id: int):
+    assignment = db.session.get(MentorAssignment, assignment_id) or abort(404)
+    if assignment.cohort is not None:
+        programme = assignment.cohort.programme
+    else:
+        enrolment = db.session.scalar(
+            select(Enrollment)
+            .where(Enrollment.trainee_id == assignment.trainee_id)
+            .order_by(Enrollment.id.desc())
+        )
+        programme = enrolment.cohort.programme if enrolment else abort(404)
+    get_programme_or_404(me(), programme.id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    setup.end_assignment(me(), assignment)
+    db.session.commit()
+    flash(_("已结束这项导师分配。"), "success")
+    return redirect(
+        request.form.get("back") or url_for("lead.programme", programme_id=programme.id)
+    )
+
+
+@bp.route(
+    "/programmes/<int:programme_id>/trainees/<int:trainee_id>/mentor", methods=["GET", "POST"]
+)
+def assign_trainee_mentor(programme_id: int, trainee_id: int):
+    programme = get_programme_or_404(me(), programme_id)
+    trainee = get_programme_trainee_or_404(me(), programme, trainee_id)
+    form = AssignForm()
+    _mentor_choices(form)
+    if request.method == "POST":
+        try:
+            setup.assign_mentor(
+                me(), db.session.get(User, form.mentor_id.data or 0), trainee=trainee
+            )
+        except ValidationError as e:
+            attach_errors(form, e)
+        else:
+            db.session.commit()
+            flash(_("已为 %(name)s 分配导师。", name=trainee.name), "success")
+            return redirect(
+                url_for("lead.report", programme_id=programme.id, trainee_id=trainee.id)
+            )
+    return render_template(
+        "lead/assign.html", form=form, cohort=None, trainee=trainee, programme=programme
+    ), 422 if form.errors else 200
+
+
+@bp.route("/programmes/<int:programme_id>/trainees/<int:trainee_id>/move", methods=["GET", "POST"])
+def move_trainee(programme_id: int, trainee_id: int):
+    programme = get_programme_or_404(me(), programme_id)
+    trainee = get_programme_trainee_or_404(me(), programme, trainee_id)
+    form = MoveForm()
+    form.cohort_id.choices = [
+        SelectChoice(c.id, c.name) for c in programme.cohorts if not c.is_closed
+    ]
+    if request.method == "POST":
+        target = db.session.get(Cohort, form.cohort_id.data or 0)
+        if target is None or target.programme_id != programme.id:
+            form.cohort_id.errors = [_("请选择一个培训班。")]
+        else:
+            try:
+                setup.move_trainee(me(), trainee, target)
+            except ValidationError as e:
+                attach_errors(form, e)
+            else:
+                db.session.commit()
+                flash(
+                    _("已把 %(name)s 调到「%(cohort)s」。", name=trainee.name, cohort=target.name),
+                    "success",
+                )
+                return redirect(
+                    url_for("lead.report", programme_id=programme.id, trainee_id=trainee.id)
+                )
+    return render_template("lead/move.html", form=form, trainee=trainee, programme=programme), (
+        422 if form.errors else 200
+    )
+
+
+from . import dashboard, roster  # noqa: E402, F401  (routes on this blueprint)

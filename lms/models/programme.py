@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -19,6 +19,8 @@ class Programme(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     organisation: Mapped[str] = mapped_column(String(100), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # The villages the programme works in: roster rows must name one of these.
+    villages: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -54,8 +56,13 @@ class Cohort(db.Model):
     village: Mapped[str] = mapped_column(String(50), default="")
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
+    closed_on: Mapped[date | None]  # a closed cohort takes no new trainees
 
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
 
 
 class Enrollment(db.Model):

@@ -93,6 +93,7 @@ def create_demo(today: date | None = None) -> DemoReport:
             organisation="县电子商务公共服务中心（演示）",
             lead_id=lead.id,
             description="演示数据：两期培训班，两位驻点导师。",
+            villages=["大坪村", "石门村"],
         )
         db.session.add(programme)
         report.created.append("programme")

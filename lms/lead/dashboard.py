@@ -1,0 +1,180 @@
+"""Dashboards, the trainee lists behind their numbers, exports and per-trainee reports."""
+
+from datetime import timedelta
+
+from flask import Response, abort, flash, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms import ui_language
+from lms.clock import local_today
+from lms.db import db
+from lms.models import (
+    Cohort,
+    Course,
+    CourseCompletion,
+    Enrollment,
+    FollowUpVisit,
+    PracticeKind,
+    PracticeRecord,
+    RecordStatus,
+    RungPromotion,
+)
+from lms.permissions import get_programme_or_404, get_programme_trainee_or_404
+from lms.services import dashboard as dash
+from lms.services import exports, ladder
+from lms.services.indicators import Period, Scope
+
+from .views import bp, me, parse_date
+
+PRESETS = {"30d": 30, "90d": 90, "365d": 365, "730d": 730}
+
+
+def _period() -> Period:
+    today = local_today()
+    preset = request.args.get("preset")
+    if preset in PRESETS:
+        return Period(today - timedelta(days=PRESETS[preset] - 1), today)
+    start, end = parse_date(request.args.get("start")), parse_date(request.args.get("end"))
+    if request.args.get("start") or request.args.get("end"):
+        if start is None or end is None or start > end:
+            flash(_("时间段不对：开始日期要早于结束日期。已改用最近一年。"), "error")
+        else:
+            return Period(start, end)
+    return Period(today - timedelta(days=364), today)
+
+
+def _scope(programme) -> Scope:
+    cohort_id = request.args.get("cohort", type=int)
+    if cohort_id and cohort_id not in {c.id for c in programme.cohorts}:
+        abort(404)
+    return Scope(programme.id, cohort_id, request.args.get("village") or None)
+
+
+def _context(programme):
+    return dash.build_context(
+        _scope(programme),
+        _period(),
+        today=local_today(),
+        locale="en" if ui_language() == "en" else "zh",
+    )
+
+
+def _filters(ctx) -> dict:
+    """The query parameters that keep scope and period on every link."""
+    return {
+        "cohort": ctx.scope.cohort_id,
+        "village": ctx.scope.village,
+        "start": ctx.period.start.isoformat(),
+        "end": ctx.period.end.isoformat(),
+    }
+
+
+@bp.get("/programmes/<int:programme_id>/dashboard")
+def dashboard(programme_id: int):
+    programme = get_programme_or_404(me(), programme_id)
+    ctx = _context(programme)
+    return render_template(
+        "lead/dashboard.html",
+        programme=programme,
+        ctx=ctx,
+        tables=dash.tables(ctx),
+        filters=_filters(ctx),
+        presets=PRESETS,
+    )
+
+
+@bp.get("/programmes/<int:programme_id>/dashboard/<key>.<fmt>")
+def export(programme_id: int, key: str, fmt: str):
+    programme = get_programme_or_404(me(), programme_id)
+    ctx = _context(programme)
+    table = next((t for t in dash.tables(ctx) if t.key == key), None)
+    if table is None or fmt not in ("csv", "xlsx"):
+        abort(404)
+    name = f"{programme.id}-{key}-{ctx.period.start}-{ctx.period.end}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = exports.to_csv(table), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(table)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/programmes/<int:programme_id>/trainees")
+def trainees(programme_id: int):
+    programme = get_programme_or_404(me(), programme_id)
+    ctx = _context(programme)
+    indicator = request.args.get("indicator", "all")
+    if indicator not in dash.INDICATORS:
+        abort(404)
+    groups = {k: request.args.get(k) for k in dash.GROUPS if request.args.get(k)}
+    chosen = dash.select_trainees(ctx, indicator, request.args.get("arg"), groups)
+    cohorts = {c.id: c for c in programme.cohorts}
+    return render_template(
+        "lead/trainees.html",
+        programme=programme,
+        ctx=ctx,
+        rows=chosen,
+        cohorts=cohorts,
+        indicator=indicator,
+        arg=request.args.get("arg"),
+        groups=groups,
+        filters=_filters(ctx),
+    )
+
+
+@bp.get("/programmes/<int:programme_id>/trainees/<int:trainee_id>/report")
+def report(programme_id: int, trainee_id: int):
+    programme = get_programme_or_404(me(), programme_id)
+    trainee = get_programme_trainee_or_404(me(), programme, trainee_id)
+    status = ladder.evaluate(trainee)
+    promotions = db.session.scalars(
+        select(RungPromotion)
+        .where(RungPromotion.trainee_id == trainee.id)
+        .order_by(RungPromotion.signed_at)
+    ).all()
+    completions = db.session.execute(
+        select(CourseCompletion.completed_at, Course)
+        .join(Course, Course.id == CourseCompletion.course_id)
+        .where(CourseCompletion.trainee_id == trainee.id)
+        .order_by(CourseCompletion.completed_at)
+    ).all()
+    sales = db.session.scalars(
+        select(PracticeRecord)
+        .where(
+            PracticeRecord.trainee_id == trainee.id,
+            PracticeRecord.status == RecordStatus.VERIFIED,
+            PracticeRecord.kind == PracticeKind.SALE,
+        )
+        .order_by(PracticeRecord.happened_on)
+    ).all()
+    visits = db.session.scalars(
+        select(FollowUpVisit)
+        .where(FollowUpVisit.trainee_id == trainee.id)
+        .order_by(FollowUpVisit.visited_on)
+        .options(db.joinedload(FollowUpVisit.mentor))
+    ).all()
+    cohort = db.session.scalar(
+        select(Cohort)
+        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
+        .where(
+            Enrollment.trainee_id == trainee.id,
+            Enrollment.left_on.is_(None),
+            Cohort.programme_id == programme.id,
+        )
+    )
+    return render_template(
+        "lead/report.html",
+        programme=programme,
+        trainee=trainee,
+        status=status,
+        promotions=promotions,
+        completions=completions,
+        sales=sales,
+        visits=visits,
+        cohort=cohort,
+        today=local_today(),
+        total_fen=sum(s.amount_fen or 0 for s in sales),
+    )

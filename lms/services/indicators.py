@@ -1,0 +1,330 @@
+"""Programme indicators, defined once: the facts about each trainee in a scope and period.
+
+Every number on a dashboard is an aggregate of these facts, and every list behind a number is a
+filter over the same facts, so a number and its list can never disagree. The definitions are
+written out in docs/indicators.md. Facts are gathered in a fixed number of queries, with the
+heavy counting done in the database.
+
+A scope is a programme, optionally narrowed to one cohort or one village. Trainees in scope are
+those with a current enrolment (not left) in a cohort of the programme. A period runs from
+`start` to `end` inclusive, in local dates; "now" means at the end of the period.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, select
+
+from lms.clock import LOCAL_TZ
+from lms.db import db
+from lms.models import (
+    Cohort,
+    Course,
+    CourseCompletion,
+    Enrollment,
+    FollowUpVisit,
+    Lesson,
+    LessonProgress,
+    Outcome,
+    PracticeKind,
+    PracticeRecord,
+    PracticeTask,
+    RecordStatus,
+    RungPromotion,
+    TraineeProfile,
+    User,
+)
+from lms.sqlfuncs import day_number, local_day_number
+
+PRACTICE_AFTER_COURSE_DAYS = 14
+COVERAGE_DAYS = 30
+INCOME_DAYS = 30
+STILL_PRACTISING = (90, 180)  # days after enrolment
+STILL_PRACTISING_WINDOW = 30  # a record in the 30 days up to that day
+AGE_BANDS = ((0, 29, "<30"), (30, 44, "30–44"), (45, 59, "45–59"), (60, 200, "60+"))
+
+
+@dataclass(frozen=True)
+class Scope:
+    programme_id: int
+    cohort_id: int | None = None
+    village: str | None = None
+
+    def trainee_ids(self):
+        """A select of the ids of trainees in scope (for IN clauses)."""
+        query = (
+            select(Enrollment.trainee_id)
+            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+            .where(Cohort.programme_id == self.programme_id, Enrollment.left_on.is_(None))
+        )
+        if self.cohort_id:
+            query = query.where(Cohort.id == self.cohort_id)
+        if self.village:
+            query = query.join(
+                TraineeProfile, TraineeProfile.user_id == Enrollment.trainee_id
+            ).where(TraineeProfile.village == self.village)
+        return query
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def end_utc(self) -> datetime:
+        """The first instant after the period, as naive UTC."""
+        local = datetime.combine(self.end + timedelta(days=1), time(), LOCAL_TZ)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    @property
+    def start_utc(self) -> datetime:
+        local = datetime.combine(self.start, time(), LOCAL_TZ)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def age_band(birth_year: int | None, on: date) -> str | None:
+    if not birth_year:
+        return None
+    age = on.year - birth_year
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
+
+@dataclass
+class Facts:
+    """What the indicators need to know about one trainee, as of the end of the period."""
+
+    trainee_id: int
+    name: str
+    phone: str
+    village: str
+    cohort_id: int
+    gender: str | None
+    category: str
+    age_band: str | None
+    enrolled_on: date
+    baseline_rung: int
+    current_rung: int = 0
+    climbs: list[tuple[int, int]] = field(default_factory=list)  # (to rung, days) in period
+    tiers_started: set[int] = field(default_factory=set)
+    courses_completed: set[int] = field(default_factory=set)
+    practice_after_course: bool | None = None  # None: finished no such course in time
+    visited_recently: bool = False
+    sales_in_period: int = 0
+    sales_fen_in_period: int = 0
+    baseline_income_fen: int = 0
+    income_now_fen: int = 0
+    practising: dict[int, bool | None] = field(default_factory=dict)  # day → yes/no/too soon
+    outcomes: set[str] = field(default_factory=set)
+
+    @property
+    def climbed(self) -> bool:
+        return self.current_rung > self.baseline_rung
+
+
+def gather(scope: Scope, period: Period) -> dict[int, Facts]:
+    """The facts of every trainee in scope, keyed by trainee id."""
+    ids = scope.trainee_ids()
+    facts: dict[int, Facts] = {}
+    for user, profile, enrolled_on, cohort_id in db.session.execute(
+        select(User, TraineeProfile, Enrollment.enrolled_on, Enrollment.cohort_id)
+        .join(TraineeProfile, TraineeProfile.user_id == User.id)
+        .join(Enrollment, and_(Enrollment.trainee_id == User.id, Enrollment.left_on.is_(None)))
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(User.id.in_(ids), Cohort.programme_id == scope.programme_id)
+        .order_by(Enrollment.enrolled_on)
+    ).all():
+        facts[user.id] = Facts(
+            user.id,
+            user.name,
+            user.phone,
+            profile.village,
+            cohort_id,
+            profile.gender.value if profile.gender else None,
+            profile.household_category.value,
+            age_band(profile.birth_year, period.end),
+            enrolled_on,
+            profile.baseline_rung,
+            current_rung=profile.baseline_rung,
+            baseline_income_fen=profile.baseline_monthly_income_fen,
+        )
+    if not facts:
+        return facts
+    _rungs(facts, ids, period)
+    _learning(facts, ids, period)
+    _practice(facts, ids, period, scope)
+    _follow_up(facts, ids, period)
+    return facts
+
+
+def _rungs(facts, ids, period) -> None:
+    last_attained = {i: f.enrolled_on for i, f in facts.items()}
+    for trainee_id, to_rung, signed_at in db.session.execute(
+        select(RungPromotion.trainee_id, RungPromotion.to_rung, RungPromotion.signed_at)
+        .where(RungPromotion.trainee_id.in_(ids), RungPromotion.signed_at < period.end_utc)
+        .order_by(RungPromotion.signed_at, RungPromotion.id)
+    ).all():
+        f = facts.get(trainee_id)
+        if f is None:
+            continue
+        signed_on = signed_at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
+        if to_rung > f.current_rung and signed_on >= period.start:
+            f.climbs.append((to_rung, (signed_on - last_attained[trainee_id]).days))
+        f.current_rung = to_rung
+        last_attained[trainee_id] = signed_on
+
+
+def _learning(facts, ids, period) -> None:
+    for trainee_id, tier_id in db.session.execute(
+        select(LessonProgress.trainee_id, Course.tier_id)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(LessonProgress.trainee_id.in_(ids), LessonProgress.learned_at < period.end_utc)
+        .distinct()
+    ).all():
+        facts[trainee_id].tiers_started.add(tier_id)
+    for trainee_id, course_id in db.session.execute(
+        select(CourseCompletion.trainee_id, CourseCompletion.course_id).where(
+            CourseCompletion.trainee_id.in_(ids), CourseCompletion.completed_at < period.end_utc
+        )
+    ).all():
+        facts[trainee_id].courses_completed.add(course_id)
+
+    # Practice after a course: completions of courses with practice tasks, in the period and at
+    # least 14 days before its end (so each had its full 14 days), followed within 14 days by a
+    # verified practice record.
+    with_tasks = select(Lesson.course_id).join(PracticeTask, PracticeTask.lesson_id == Lesson.id)
+    completed_on = local_day_number(CourseCompletion.completed_at)
+    eligible = (
+        select(CourseCompletion.trainee_id, completed_on.label("day")).where(
+            CourseCompletion.trainee_id.in_(ids),
+            CourseCompletion.course_id.in_(with_tasks),
+            CourseCompletion.completed_at >= period.start_utc,
+            CourseCompletion.completed_at
+            < period.end_utc - timedelta(days=PRACTICE_AFTER_COURSE_DAYS),
+        )
+    ).subquery()
+    for (trainee_id,) in db.session.execute(select(eligible.c.trainee_id).distinct()).all():
+        facts[trainee_id].practice_after_course = False
+    record_day = day_number(PracticeRecord.happened_on)
+    for (trainee_id,) in db.session.execute(
+        select(eligible.c.trainee_id)
+        .join(
+            PracticeRecord,
+            and_(
+                PracticeRecord.trainee_id == eligible.c.trainee_id,
+                PracticeRecord.status == RecordStatus.VERIFIED,
+                record_day >= eligible.c.day,
+                record_day <= eligible.c.day + PRACTICE_AFTER_COURSE_DAYS,
+            ),
+        )
+        .distinct()
+    ).all():
+        facts[trainee_id].practice_after_course = True
+
+
+def _practice(facts, ids, period, scope) -> None:
+    verified_sales = and_(
+        PracticeRecord.trainee_id.in_(ids),
+        PracticeRecord.status == RecordStatus.VERIFIED,
+        PracticeRecord.kind == PracticeKind.SALE,
+    )
+    for trainee_id, count, total in db.session.execute(
+        select(PracticeRecord.trainee_id, func.count(), func.sum(PracticeRecord.amount_fen))
+        .where(verified_sales, PracticeRecord.happened_on.between(period.start, period.end))
+        .group_by(PracticeRecord.trainee_id)
+    ).all():
+        facts[trainee_id].sales_in_period, facts[trainee_id].sales_fen_in_period = count, total or 0
+    for trainee_id, total in db.session.execute(
+        select(PracticeRecord.trainee_id, func.sum(PracticeRecord.amount_fen))
+        .where(
+            verified_sales,
+            PracticeRecord.happened_on > period.end - timedelta(days=INCOME_DAYS),
+            PracticeRecord.happened_on <= period.end,
+        )
+        .group_by(PracticeRecord.trainee_id)
+    ).all():
+        facts[trainee_id].income_now_fen = total or 0
+
+    # Still practising N days after enrolment: a record (not rejected) in the 30 days up to
+    # day N. Only trainees enrolled at least N days before the end of the period are counted.
+    since = day_number(PracticeRecord.happened_on) - day_number(Enrollment.enrolled_on)
+    for days in STILL_PRACTISING:
+        for f in facts.values():
+            f.practising[days] = (
+                False if f.enrolled_on + timedelta(days=days) <= period.end else None
+            )
+        for (trainee_id,) in db.session.execute(
+            select(PracticeRecord.trainee_id)
+            .distinct()
+            .join(
+                Enrollment,
+                and_(
+                    Enrollment.trainee_id == PracticeRecord.trainee_id, Enrollment.left_on.is_(None)
+                ),
+            )
+            .join(
+                Cohort,
+                and_(Cohort.id == Enrollment.cohort_id, Cohort.programme_id == scope.programme_id),
+            )
+            .where(
+                PracticeRecord.trainee_id.in_(ids),
+                PracticeRecord.status != RecordStatus.REJECTED,
+                since > days - STILL_PRACTISING_WINDOW,
+                since <= days,
+            )
+        ).all():
+            f = facts.get(trainee_id)
+            if f is not None and f.practising[days] is not None:
+                f.practising[days] = True
+
+
+def _follow_up(facts, ids, period) -> None:
+    for (trainee_id,) in db.session.execute(
+        select(FollowUpVisit.trainee_id)
+        .distinct()
+        .where(
+            FollowUpVisit.trainee_id.in_(ids),
+            FollowUpVisit.visited_on > period.end - timedelta(days=COVERAGE_DAYS),
+            FollowUpVisit.visited_on <= period.end,
+        )
+    ).all():
+        facts[trainee_id].visited_recently = True
+    for trainee_id, kind in db.session.execute(
+        select(Outcome.trainee_id, Outcome.kind)
+        .distinct()
+        .where(Outcome.trainee_id.in_(ids), Outcome.happened_on <= period.end)
+    ).all():
+        facts[trainee_id].outcomes.add(kind.value if hasattr(kind, "value") else kind)
+
+
+def monthly_sales(scope: Scope, period: Period) -> list[tuple[int, int, int, int, list[int]]]:
+    """(year, month, verified sales, total fen, per-seller totals) for each month of the period."""
+    year = func.extract("year", PracticeRecord.happened_on)
+    month = func.extract("month", PracticeRecord.happened_on)
+    per_seller: dict[tuple[int, int], list[int]] = defaultdict(list)
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for y, m, _trainee, count, total in db.session.execute(
+        select(
+            year,
+            month,
+            PracticeRecord.trainee_id,
+            func.count(),
+            func.sum(PracticeRecord.amount_fen),
+        )
+        .where(
+            PracticeRecord.trainee_id.in_(scope.trainee_ids()),
+            PracticeRecord.status == RecordStatus.VERIFIED,
+            PracticeRecord.kind == PracticeKind.SALE,
+            PracticeRecord.happened_on.between(period.start, period.end),
+        )
+        .group_by(year, month, PracticeRecord.trainee_id)
+    ).all():
+        key = (int(y), int(m))
+        per_seller[key].append(int(total or 0))
+        counts[key] += count
+    return [
+        (y, m, counts[(y, m)], sum(per_seller[(y, m)]), per_seller[(y, m)])
+        for y, m in sorted(per_seller)
+    ]

@@ -1,0 +1,217 @@
+"""Setting up programmes: programmes, cohorts, mentor assignments, moving trainees.
+
+Services flush, never commit; bad input raises ValidationError with per-field messages.
+Every change is audited.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.clock import local_today
+from lms.db import db
+from lms.errors import ValidationError
+from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
+from lms.services import audit
+
+SCHEDULE_FIELDS = {
+    "followup_after_course_days": (1, 60),
+    "followup_after_first_sale_days": (1, 60),
+    "followup_early_every_days": (1, 60),
+    "followup_early_period_days": (0, 365),
+    "followup_later_every_days": (1, 180),
+    "followup_window_before_days": (0, 30),
+    "followup_window_after_days": (0, 30),
+}
+
+
+def parse_villages(text: str) -> list[str]:
+    """One village per line (or separated by commas), without duplicates, in the given order."""
+    seen: list[str] = []
+    for part in (
+        (text or "").replace("，", "\n").replace(",", "\n").replace("、", "\n").splitlines()
+    ):
+        name = part.strip()
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+@dataclass
+class ProgrammeInput:
+    name: str
+    organisation: str = ""
+    description: str = ""
+    villages: str = ""
+    schedule: dict[str, int | None] | None = None
+
+
+def save_programme(
+    actor: User,
+    data: ProgrammeInput,
+    programme: Programme | None = None,
+    *,
+    lead: User | None = None,
+) -> Programme:
+    """Create a programme (owned by `lead`, by default the actor) or update one."""
+    errors: dict[str, str] = {}
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = _("请填写项目名称。")
+    elif len(name) > 100:
+        errors["name"] = _("项目名称最多100个字。")
+    else:
+        clash = db.session.scalar(select(Programme.id).where(Programme.name == name))
+        if clash and (programme is None or clash != programme.id):
+            errors["name"] = _("已经有同名的培训项目了。")
+    schedule = {}
+    for field, (low, high) in SCHEDULE_FIELDS.items():
+        value = (data.schedule or {}).get(field)
+        if value is None and data.schedule is not None:
+            errors[field] = _("请填写天数。")
+        elif value is not None and not low <= value <= high:
+            errors[field] = _("请填%(low)d到%(high)d之间的天数。", low=low, high=high)
+        elif value is not None:
+            schedule[field] = value
+    if errors:
+        raise ValidationError(errors)
+    created = programme is None
+    if created:
+        owner = lead or actor
+        programme = Programme(name=name, lead_id=owner.id if owner.role is Role.LEAD else None)
+        db.session.add(programme)
+    programme.name = name
+    programme.organisation = (data.organisation or "").strip()[:100]
+    programme.description = (data.description or "").strip()
+    programme.villages = parse_villages(data.villages)
+    for field, value in schedule.items():
+        setattr(programme, field, value)
+    db.session.flush()
+    audit.record(actor, "programme.created" if created else "programme.updated", programme)
+    return programme
+
+
+@dataclass
+class CohortInput:
+    name: str
+    site: str = ""
+    township: str = ""
+    village: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+def save_cohort(
+    actor: User, programme: Programme, data: CohortInput, cohort: Cohort | None = None
+) -> Cohort:
+    errors: dict[str, str] = {}
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = _("请填写培训班名称。")
+    else:
+        clash = db.session.scalar(
+            select(Cohort.id).where(Cohort.programme_id == programme.id, Cohort.name == name)
+        )
+        if clash and (cohort is None or clash != cohort.id):
+            errors["name"] = _("这个项目里已经有同名的培训班了。")
+    if data.starts_on is None:
+        errors["starts_on"] = _("请填写开班日期。")
+    if data.ends_on and data.starts_on and data.ends_on < data.starts_on:
+        errors["ends_on"] = _("结束日期不能早于开班日期。")
+    if errors:
+        raise ValidationError(errors)
+    created = cohort is None
+    if created:
+        cohort = Cohort(programme_id=programme.id, name=name, starts_on=data.starts_on)
+        db.session.add(cohort)
+    cohort.name, cohort.starts_on, cohort.ends_on = name, data.starts_on, data.ends_on
+    cohort.site = (data.site or "").strip()[:100]
+    cohort.township = (data.township or "").strip()[:50]
+    cohort.village = (data.village or "").strip()[:50]
+    if cohort.village and cohort.village not in programme.villages:
+        programme.villages = [*programme.villages, cohort.village]
+    db.session.flush()
+    audit.record(actor, "cohort.created" if created else "cohort.updated", cohort)
+    return cohort
+
+
+def close_cohort(actor: User, cohort: Cohort, *, today: date | None = None) -> None:
+    cohort.closed_on = today or local_today()
+    audit.record(actor, "cohort.closed", cohort)
+    db.session.flush()
+
+
+def assign_mentor(
+    actor: User,
+    mentor: User | None,
+    *,
+    cohort: Cohort | None = None,
+    trainee: User | None = None,
+    today: date | None = None,
+) -> MentorAssignment:
+    """Assign a mentor to a whole cohort or to one trainee, from today."""
+    if mentor is None or mentor.role is not Role.MENTOR or not mentor.is_active:
+        raise ValidationError({"mentor_id": _("请选择一位驻点导师。")})
+    today = today or local_today()
+    assignment = MentorAssignment(
+        mentor_id=mentor.id,
+        cohort_id=cohort.id if cohort else None,
+        trainee_id=trainee.id if trainee else None,
+        starts_on=today,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(
+        actor,
+        "mentor.assigned",
+        assignment,
+        mentor_id=mentor.id,
+        cohort_id=assignment.cohort_id,
+        trainee_id=assignment.trainee_id,
+    )
+    return assignment
+
+
+def end_assignment(actor: User, assignment: MentorAssignment, *, today: date | None = None) -> None:
+    assignment.ends_on = max(today or local_today(), assignment.starts_on)
+    audit.record(actor, "mentor.unassigned", assignment)
+    db.session.flush()
+
+
+def move_trainee(
+    actor: User, trainee: User, target: Cohort, *, today: date | None = None
+) -> Enrollment:
+    """Move a trainee into another cohort: the current enrolment ends today, a new one starts."""
+    today = today or local_today()
+    if target.is_closed:
+        raise ValidationError({"cohort_id": _("这个培训班已经结束，不能再加人。")})
+    current = db.session.scalars(
+        select(Enrollment).where(Enrollment.trainee_id == trainee.id, Enrollment.left_on.is_(None))
+    ).all()
+    if any(e.cohort_id == target.id for e in current):
+        raise ValidationError({"cohort_id": _("学员已经在这个培训班里了。")})
+    for enrolment in current:
+        enrolment.left_on = today
+    db.session.flush()
+    existing = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.trainee_id == trainee.id, Enrollment.cohort_id == target.id
+        )
+    )
+    if existing:  # back to a cohort they were in before
+        existing.left_on, enrolment = None, existing
+    else:
+        enrolment = Enrollment(cohort_id=target.id, trainee_id=trainee.id, enrolled_on=today)
+        db.session.add(enrolment)
+    db.session.flush()
+    audit.record(
+        actor,
+        "trainee.moved",
+        enrolment,
+        trainee_id=trainee.id,
+        from_cohorts=[e.cohort_id for e in current],
+        to_cohort=target.id,
+    )
+    return enrolment

@@ -1,0 +1,299 @@
+"""The programme lead's pages: set-up, roster import, dashboards, exports, scope."""
+
+import io
+import re
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from lms.clock import local_today
+from lms.db import db
+from lms.models import (
+    Cohort,
+    Enrollment,
+    FollowUpVisit,
+    MentorAssignment,
+    Programme,
+    Role,
+    User,
+)
+from tests.conftest import form_errors
+from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
+
+TODAY = local_today()
+
+
+@pytest.fixture
+def setup(app, mini_curriculum):
+    with app.app_context():
+        lead, other_lead = make_user(Role.LEAD, name="林"), make_user(Role.LEAD, name="另一位")
+        mentor = make_user(Role.MENTOR, name="陈导师")
+        mine = make_programme(lead, name="我的项目")
+        mine.villages = ["大坪村", "石门村"]
+        theirs = make_programme(other_lead, name="别人的项目")
+        c1 = make_cohort(mine, name="第一期", starts_on=TODAY - timedelta(days=60))
+        c2 = make_cohort(mine, name="第二期", starts_on=TODAY - timedelta(days=30))
+        t_cohort = make_cohort(theirs, name="他们的班", starts_on=TODAY - timedelta(days=60))
+        trainee = make_user(name="王秀兰")
+        enroll(trainee, c1)
+        stranger = make_user(name="外人")
+        enroll(stranger, t_cohort)
+        assignment = assign(mentor, cohort=t_cohort, starts_on=TODAY - timedelta(days=60))
+        db.session.commit()
+        return {
+            "lead": lead,
+            "other_lead": other_lead,
+            "mentor": mentor,
+            "mine": mine,
+            "theirs": theirs,
+            "c1": c1,
+            "c2": c2,
+            "t_cohort": t_cohort,
+            "trainee": trainee,
+            "stranger": stranger,
+            "assignment": assignment,
+        }
+
+
+def test_a_lead_cannot_see_another_leads_programme_on_any_route(app, setup, login):
+    client = login(setup["lead"])
+    theirs, cohort = setup["theirs"].id, setup["t_cohort"].id
+    stranger = setup["stranger"].id
+    urls = [
+        ("get", f"/lead/programmes/{theirs}"),
+        ("get", f"/lead/programmes/{theirs}/settings"),
+        ("post", f"/lead/programmes/{theirs}/settings"),
+        ("get", f"/lead/programmes/{theirs}/dashboard"),
+        ("get", f"/lead/programmes/{theirs}/dashboard/rungs.csv"),
+        ("get", f"/lead/programmes/{theirs}/dashboard/equity.xlsx"),
+        ("get", f"/lead/programmes/{theirs}/trainees"),
+        ("get", f"/lead/programmes/{theirs}/trainees/{stranger}/report"),
+        ("get", f"/lead/programmes/{theirs}/trainees/{stranger}/move"),
+        ("post", f"/lead/programmes/{theirs}/trainees/{stranger}/move"),
+        ("get", f"/lead/programmes/{theirs}/trainees/{stranger}/mentor"),
+        ("post", f"/lead/programmes/{theirs}/trainees/{stranger}/mentor"),
+        ("get", f"/lead/programmes/{theirs}/cohorts/new"),
+        ("post", f"/lead/programmes/{theirs}/cohorts/new"),
+        ("get", f"/lead/programmes/{theirs}/roster"),
+        ("post", f"/lead/programmes/{theirs}/roster"),
+        ("post", f"/lead/programmes/{theirs}/roster/import"),
+        ("get", f"/lead/cohorts/{cohort}/edit"),
+        ("post", f"/lead/cohorts/{cohort}/edit"),
+        ("post", f"/lead/cohorts/{cohort}/close"),
+        ("get", f"/lead/cohorts/{cohort}/mentor"),
+        ("post", f"/lead/cohorts/{cohort}/mentor"),
+        ("post", f"/lead/assignments/{setup['assignment'].id}/end"),
+        # A trainee of another programme through my own programme's URL.
+        ("get", f"/lead/programmes/{setup['mine'].id}/trainees/{stranger}/report"),
+        ("post", f"/lead/programmes/{setup['mine'].id}/trainees/{stranger}/move"),
+    ]
+    for method, url in urls:
+        response = getattr(client, method)(
+            url, data={"name": "x", "cohort_id": setup["c1"].id, "mentor_id": setup["mentor"].id}
+        )
+        assert response.status_code == 404, (method, url, response.status_code)
+    home = client.get("/lead/").get_data(as_text=True)
+    assert "我的项目" in home and "别人的项目" not in home
+    with app.app_context():
+        assert db.session.get(Cohort, cohort).closed_on is None
+        assert db.session.get(MentorAssignment, setup["assignment"].id).ends_on is None
+        assert (
+            db.session.scalar(
+                select(func.count(Enrollment.id)).where(Enrollment.trainee_id == stranger)
+            )
+            == 1
+        )
+
+
+def test_an_admin_sees_every_programme(app, setup, login):
+    with app.app_context():
+        admin = make_user(Role.ADMIN)
+        db.session.commit()
+    client = login(admin)
+    assert client.get(f"/lead/programmes/{setup['theirs'].id}/dashboard").status_code == 200
+
+
+def test_set_up_a_programme_cohort_mentor_and_move_a_trainee(app, setup, login):
+    client = login(setup["lead"])
+    response = client.post(
+        "/lead/programmes/new", data={"name": "", "followup_after_course_days": "0"}
+    )
+    errors = form_errors(response.get_data(as_text=True))
+    assert "请填写项目名称。" in errors and "请填1到60之间的天数。" in errors
+    data = {
+        "name": "新项目",
+        "organisation": "县电商中心",
+        "villages": "东村\n西村，东村",
+        "followup_after_course_days": 5,
+        "followup_after_first_sale_days": 14,
+        "followup_early_every_days": 14,
+        "followup_early_period_days": 90,
+        "followup_later_every_days": 30,
+        "followup_window_before_days": 3,
+        "followup_window_after_days": 7,
+    }
+    response = client.post("/lead/programmes/new", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        programme = db.session.scalar(select(Programme).where(Programme.name == "新项目"))
+        assert programme.lead_id == setup["lead"].id and programme.villages == ["东村", "西村"]
+        assert programme.followup_after_course_days == 5
+    response = client.post(
+        f"/lead/programmes/{programme.id}/cohorts/new",
+        data={"name": "一期", "starts_on": "2026-12-01", "ends_on": "2026-11-01"},
+    )
+    assert form_errors(response.get_data(as_text=True)) == ["结束日期不能早于开班日期。"]
+    client.post(
+        f"/lead/programmes/{programme.id}/cohorts/new",
+        data={"name": "一期", "village": "北村", "starts_on": "2026-12-01"},
+    )
+    with app.app_context():
+        cohort = db.session.scalar(select(Cohort).where(Cohort.programme_id == programme.id))
+        assert db.session.get(Programme, programme.id).villages == ["东村", "西村", "北村"]
+    client.post(f"/lead/cohorts/{cohort.id}/mentor", data={"mentor_id": setup["mentor"].id})
+    client.post(f"/lead/cohorts/{cohort.id}/close")
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(MentorAssignment).where(MentorAssignment.cohort_id == cohort.id)
+            ).mentor_id
+            == setup["mentor"].id
+        )
+        assert db.session.get(Cohort, cohort.id).is_closed
+
+    trainee = setup["trainee"]
+    mine = setup["mine"].id
+    response = client.post(
+        f"/lead/programmes/{mine}/trainees/{trainee.id}/move", data={"cohort_id": setup["c2"].id}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        enrolments = db.session.scalars(
+            select(Enrollment).where(Enrollment.trainee_id == trainee.id).order_by(Enrollment.id)
+        ).all()
+        assert [(e.cohort_id, e.left_on) for e in enrolments] == [
+            (setup["c1"].id, TODAY),
+            (setup["c2"].id, None),
+        ]
+    client.post(
+        f"/lead/programmes/{mine}/trainees/{trainee.id}/mentor",
+        data={"mentor_id": setup["mentor"].id},
+    )
+    report = client.get(f"/lead/programmes/{mine}/trainees/{trainee.id}/report")
+    assert "学员进展报告：王秀兰" in report.get_data(as_text=True)
+
+
+def roster_csv(*rows: str) -> bytes:
+    header = "姓名,手机号,性别,出生年份,村,农户类别,基线级别,基线月网店收入,主要产品,培训班"
+    return ("\n".join([header, *rows]) + "\n").encode("gb18030")
+
+
+def test_roster_preview_confirm_and_printable_passwords(app, setup, login):
+    client = login(setup["lead"])
+    mine = setup["mine"].id
+    bad = roster_csv("李建国,139123400,男,1969,石门村,普通农户,2,0,土鸡蛋,第一期")
+    response = client.post(
+        f"/lead/programmes/{mine}/roster",
+        data={"file": (io.BytesIO(bad), "名单.csv")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert "第2行：手机号不对：手机号应为11位数字，你填了9位。" in page
+    assert "roster/import" not in page  # no import button while a row has a problem
+
+    good = roster_csv(
+        "李建国,13912340002,男,1969,石门村,普通农户,2,0,土鸡蛋,第一期",
+        "周玉珍,13912340003,女,1980,大坪村,监测户,1,0,蜂蜜,第二期",
+    )
+    page = client.post(
+        f"/lead/programmes/{mine}/roster",
+        data={"file": (io.BytesIO(good), "名单.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page)[1]
+    assert "新学员 2" in page
+    response = client.post(f"/lead/programmes/{mine}/roster/import", data={"token": token})
+    assert response.status_code == 422 and "导入前请确认学员已同意。" in response.get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/lead/programmes/{mine}/roster/import", data={"token": token, "consent": "y"}
+    )
+    page = response.get_data(as_text=True)
+    passwords = re.findall(r"<td><strong>(\d{8})</strong></td>", page)
+    assert len(passwords) == 2 and "13912340002" in page
+    fresh = app.test_client()
+    assert (
+        fresh.post("/login", data={"phone": "13912340002", "password": passwords[0]}).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id)).where(User.role == Role.TRAINEE)) == 4
+    # The stored upload is gone once imported.
+    assert (
+        client.post(
+            f"/lead/programmes/{mine}/roster/import", data={"token": token, "consent": "y"}
+        ).status_code
+        == 404
+    )
+
+
+def test_dashboard_exports_and_the_list_behind_a_number(app, setup, login):
+    with app.app_context():
+        trainee = db.session.get(User, setup["trainee"].id)
+        make_record(
+            trainee, happened_on=TODAY - timedelta(days=5), status="verified", amount_fen=12850
+        )
+        db.session.commit()
+    client = login(setup["lead"])
+    mine = setup["mine"].id
+    page = client.get(f"/lead/programmes/{mine}/dashboard").get_data(as_text=True)
+    assert "<svg" in page and "<script" not in page
+    assert "¥128.50" in page
+    link = re.search(r'href="(/lead/programmes/\d+/trainees\?[^"]*indicator=sold[^"]*)"', page)[1]
+    listed = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "王秀兰" in listed and "共 1 人" in listed
+    assert "1391" not in listed or "****" in listed  # phone numbers are masked in lists
+
+    csv = client.get(f"/lead/programmes/{mine}/dashboard/sales.csv")
+    assert csv.mimetype == "text/csv" and csv.data.startswith("\ufeff".encode())
+    lines = csv.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "月份,笔数,金额（元）,在售学员,人均中位数（元）"
+    assert lines[1] == f"{TODAY - timedelta(days=5):%Y-%m},1,128.5,1,128.5"
+    xlsx = client.get(f"/lead/programmes/{mine}/dashboard/sales.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet["A1"].value == "每月核实的销售" and sheet["C5"].value == 128.5
+    assert client.get(f"/lead/programmes/{mine}/dashboard/nope.csv").status_code == 404
+    bad = client.get(f"/lead/programmes/{mine}/dashboard?start=2026-05-01&end=2026-01-01")
+    assert "时间段不对" in bad.get_data(as_text=True)
+
+
+def test_dashboard_runs_a_bounded_number_of_queries(app, setup, login, count_queries):
+    client = login(setup["lead"])
+    url = f"/lead/programmes/{setup['mine'].id}/dashboard"
+
+    def add(n):
+        with app.app_context():
+            cohort = db.session.get(Cohort, setup["c1"].id)
+            for i in range(n):
+                trainee = make_user(name=f"学员{i}")
+                enroll(trainee, cohort)
+                make_record(trainee, happened_on=TODAY - timedelta(days=i % 90), status="verified")
+                db.session.add(
+                    FollowUpVisit(
+                        trainee_id=trainee.id,
+                        mentor_id=setup["mentor"].id,
+                        visited_on=TODAY - timedelta(days=i % 40),
+                        mode="phone",
+                        observations={},
+                    )
+                )
+            db.session.commit()
+
+    add(5)
+    _, few = count_queries(lambda: client.get(url))
+    add(60)
+    response, many = count_queries(lambda: client.get(url))
+    assert response.status_code == 200 and many == few, (few, many)
