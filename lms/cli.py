@@ -1,15 +1,17 @@
-"""Flask commands: users, curricula, demo."""
+"""Flask commands: users, curricula, demo, synth."""
 
+import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import text
 
 from lms.db import db
-from lms.errors import ValidationError
+from lms.errors import LmsError, ValidationError
 from lms.models import Role
-from lms.services import accounts, curricula, demo
+from lms.services import accounts, curricula, demo, synth
 from lms.services.curriculum_files import load_tree
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -87,7 +89,35 @@ def demo_command() -> None:
     click.echo(f"  {Role.TRAINEE.label}  {trainees[0][1]} … {trainees[-1][1]}  ({len(trainees)})")
 
 
+@click.command("synth")
+@click.option("--trainees", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0))
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Default: today in China.")
+@with_appcontext
+def synth_command(trainees: int, seed: int, today) -> None:
+    """Build a synthetic programme of TRAINEES trainees over the two years before TODAY."""
+    started = time.perf_counter()
+    try:
+        report = synth.build_programme(trainees, seed, today=today.date() if today else None)
+    except LmsError as e:
+        db.session.rollback()
+        click.echo(f"错误 error: {e}", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    analyze()
+    click.echo(f"synth {report.summary()} in {time.perf_counter() - started:.1f}s")
+
+
+def analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load (without them it may choose
+    plans that take minutes instead of milliseconds)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(curricula_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(synth_command)
