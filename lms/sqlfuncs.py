@@ -1,45 +1,51 @@
-"""Portable SQL for day arithmetic, so indicators are computed in the database on SQLite and on
-PostgreSQL alike (SQLAlchemy has no portable date difference)."""
+"""Portable SQL for date arithmetic, so indicators are computed in the database on SQLite and on
+PostgreSQL alike (SQLAlchemy has no portable "date plus N days")."""
 
-from sqlalchemy import Integer
+from sqlalchemy import literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 
-class day_number(FunctionElement):  # noqa: N801 (a SQL function, named like one)
-    """Whole days since a fixed epoch for a DATE column: subtract two to get days between."""
+class date_plus(FunctionElement):  # noqa: N801
+    """A DATE column plus a whole number of days, as a DATE (comparable with DATE columns)."""
 
-    type = Integer()
+    inherit_cache = True
+
+    def __init__(self, column, days: int):
+        # The days travel as a literal clause, so they are part of the statement's cache key.
+        super().__init__(column, literal_column(str(int(days))))
+
+
+class local_date_plus(date_plus):  # noqa: N801
+    """The China-local date of a naive-UTC DATETIME column, plus a whole number of days."""
+
     inherit_cache = True
 
 
-class local_day_number(FunctionElement):  # noqa: N801
-    """day_number of a naive-UTC DATETIME column's date in China (UTC+8, no daylight saving)."""
-
-    type = Integer()
-    inherit_cache = True
+def _parts(element, compiler, **kw) -> tuple[str, int]:
+    column, days = element.clauses.clauses
+    return compiler.process(column, **kw), int(days.name)
 
 
-@compiles(day_number, "sqlite")
-def _day_sqlite(element, compiler, **kw):
-    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+@compiles(date_plus, "sqlite")
+def _plus_sqlite(element, compiler, **kw):
+    column, days = _parts(element, compiler, **kw)
+    return f"date({column}, '{days:+d} days')"
 
 
-@compiles(day_number, "postgresql")
-def _day_pg(element, compiler, **kw):
-    return f"(({compiler.process(element.clauses, **kw)}) - DATE '2000-01-01')"
+@compiles(date_plus, "postgresql")
+def _plus_pg(element, compiler, **kw):
+    column, days = _parts(element, compiler, **kw)
+    return f"(({column}) + {days})"
 
 
-@compiles(local_day_number, "sqlite")
-def _local_day_sqlite(element, compiler, **kw):
-    return (
-        f"CAST(julianday(date({compiler.process(element.clauses, **kw)}, '+8 hours')) AS INTEGER)"
-    )
+@compiles(local_date_plus, "sqlite")
+def _local_plus_sqlite(element, compiler, **kw):
+    column, days = _parts(element, compiler, **kw)
+    return f"date({column}, '+8 hours', '{days:+d} days')"
 
 
-@compiles(local_day_number, "postgresql")
-def _local_day_pg(element, compiler, **kw):
-    return (
-        f"(CAST(({compiler.process(element.clauses, **kw)}) + INTERVAL '8 hours' AS DATE)"
-        " - DATE '2000-01-01')"
-    )
+@compiles(local_date_plus, "postgresql")
+def _local_plus_pg(element, compiler, **kw):
+    column, days = _parts(element, compiler, **kw)
+    return f"(CAST(({column}) + INTERVAL '8 hours' AS DATE) + {days})"

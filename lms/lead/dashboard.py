@@ -28,6 +28,7 @@ from lms.services.indicators import Period, Scope
 from .views import bp, me, parse_date
 
 PRESETS = {"30d": 30, "90d": 90, "365d": 365, "730d": 730}
+PER_PAGE = 100
 
 
 def _period() -> Period:
@@ -111,13 +112,17 @@ def trainees(programme_id: int):
         abort(404)
     groups = {k: request.args.get(k) for k in dash.GROUPS if request.args.get(k)}
     chosen = dash.select_trainees(ctx, indicator, request.args.get("arg"), groups)
-    cohorts = {c.id: c for c in programme.cohorts}
+    pages = max(1, -(-len(chosen) // PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     return render_template(
         "lead/trainees.html",
         programme=programme,
         ctx=ctx,
-        rows=chosen,
-        cohorts=cohorts,
+        total=len(chosen),
+        rows=chosen[(page - 1) * PER_PAGE : page * PER_PAGE],
+        page=page,
+        pages=pages,
+        cohorts={c.id: c for c in programme.cohorts},
         indicator=indicator,
         arg=request.args.get("arg"),
         groups=groups,

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -74,6 +74,7 @@ class FollowUpVisit(db.Model):
     """A mentor's follow-up visit (跟踪回访): what they saw, the problems, what was agreed."""
 
     __tablename__ = "followup_visits"
+    __table_args__ = (Index("ix_followup_visits_trainee_day", "trainee_id", "visited_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -65,6 +65,8 @@ class PracticeRecord(db.Model):
     __table_args__ = (
         CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="amount_nonnegative"),
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+        # Indicators look up a trainee's records by date range.
+        Index("ix_practice_records_trainee_day", "trainee_id", "happened_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -88,6 +88,7 @@ class Context:
     followed: dict[int, set[int]]  # mentor id → trainee ids
     mentors: dict[int, str]
     locale: str = "zh"
+    cache: dict = field(default_factory=dict)  # (indicator, arg) → matching trainee ids
 
 
 def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> Context:
@@ -144,7 +145,7 @@ GROUPS = {
 
 
 def _completed_in(ctx: Context, f: Facts, tier_id: int) -> int:
-    return len(f.courses_completed & ctx.tier_courses.get(tier_id, set()))
+    return f.completed_by_tier.get(tier_id, 0)
 
 
 INDICATORS = {
@@ -162,7 +163,7 @@ INDICATORS = {
         bool(ctx.tier_courses.get(int(a)))
         and (_completed_in(ctx, f, int(a)) == len(ctx.tier_courses[int(a)]))
     ),
-    "completed_any": lambda ctx, f, a: bool(f.courses_completed),
+    "completed_any": lambda ctx, f, a: f.courses_completed > 0,
     "pac_eligible": lambda ctx, f, a: f.practice_after_course is not None,
     "pac": lambda ctx, f, a: f.practice_after_course is True,
     "visited": lambda ctx, f, a: f.visited_recently,
@@ -195,16 +196,32 @@ def select_trainees(
     return sorted(chosen, key=lambda f: (f.village, f.name))
 
 
+def matching(ctx: Context, indicator: str, arg: Any = None) -> frozenset[int]:
+    """Ids of the trainees an indicator picks, computed once per context."""
+    key = (indicator, None if arg is None else str(arg))
+    if key not in ctx.cache:
+        test = INDICATORS[indicator]
+        ctx.cache[key] = frozenset(i for i, f in ctx.facts.items() if test(ctx, f, arg))
+    return ctx.cache[key]
+
+
+def _ids(facts) -> frozenset[int] | None:
+    return None if facts is None else frozenset(f.trainee_id for f in facts)
+
+
 def _count(ctx: Context, indicator: str, arg: Any = None, facts=None, **groups) -> Cell:
-    pool = facts if facts is not None else list(ctx.facts.values())
-    n = sum(1 for f in pool if INDICATORS[indicator](ctx, f, arg))
+    chosen = matching(ctx, indicator, arg)
+    pool = _ids(facts)
+    n = len(chosen if pool is None else chosen & pool)
     return Cell(n, str(n), {"indicator": indicator, "arg": arg, **groups})
 
 
 def _share(ctx, indicator, arg, base_indicator, base_arg=None, facts=None, **groups) -> Cell:
-    pool = facts if facts is not None else list(ctx.facts.values())
-    base = [f for f in pool if INDICATORS[base_indicator](ctx, f, base_arg)]
-    part = sum(1 for f in base if INDICATORS[indicator](ctx, f, arg))
+    base = matching(ctx, base_indicator, base_arg)
+    pool = _ids(facts)
+    if pool is not None:
+        base = base & pool
+    part = len(matching(ctx, indicator, arg) & base)
     return share(part, len(base), {"indicator": indicator, "arg": arg, **groups})
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from lms.clock import LOCAL_TZ
 from lms.db import db
@@ -35,7 +36,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
-from lms.sqlfuncs import day_number, local_day_number
+from lms.sqlfuncs import date_plus, local_date_plus
 
 PRACTICE_AFTER_COURSE_DAYS = 14
 COVERAGE_DAYS = 30
@@ -51,10 +52,11 @@ class Scope:
     cohort_id: int | None = None
     village: str | None = None
 
-    def trainee_ids(self):
-        """A select of the ids of trainees in scope (for IN clauses)."""
+    def enrolments(self, *columns):
+        """A select of `columns` over the current enrolments in scope (joined to cohorts)."""
         query = (
-            select(Enrollment.trainee_id)
+            select(*columns)
+            .select_from(Enrollment)
             .join(Cohort, Cohort.id == Enrollment.cohort_id)
             .where(Cohort.programme_id == self.programme_id, Enrollment.left_on.is_(None))
         )
@@ -65,6 +67,11 @@ class Scope:
                 TraineeProfile, TraineeProfile.user_id == Enrollment.trainee_id
             ).where(TraineeProfile.village == self.village)
         return query
+
+    def trainee_ids(self):
+        """A select of the trainee ids in scope, for IN clauses on other tables. Queries over
+        enrollments themselves use `enrolments` instead: SQLite plans such an IN badly."""
+        return self.enrolments(Enrollment.trainee_id)
 
 
 @dataclass(frozen=True)
@@ -84,11 +91,20 @@ class Period:
         return local.astimezone(UTC).replace(tzinfo=None)
 
 
+def rows(statement):
+    """Plain rows through the session's connection: these are aggregates over many thousands
+    of rows, and Core skips the ORM's per-row bookkeeping (a third of the time)."""
+    return db.session.connection().execute(statement)
+
+
 def age_band(birth_year: int | None, on: date) -> str | None:
     if not birth_year:
         return None
     age = on.year - birth_year
-    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+    for low, high, label in AGE_BANDS:
+        if low <= age <= high:
+            return label
+    return None
 
 
 @dataclass
@@ -108,7 +124,7 @@ class Facts:
     current_rung: int = 0
     climbs: list[tuple[int, int]] = field(default_factory=list)  # (to rung, days) in period
     tiers_started: set[int] = field(default_factory=set)
-    courses_completed: set[int] = field(default_factory=set)
+    completed_by_tier: dict[int, int] = field(default_factory=dict)  # current courses completed
     practice_after_course: bool | None = None  # None: finished no such course in time
     visited_recently: bool = False
     sales_in_period: int = 0
@@ -119,6 +135,10 @@ class Facts:
     outcomes: set[str] = field(default_factory=set)
 
     @property
+    def courses_completed(self) -> int:
+        return sum(self.completed_by_tier.values())
+
+    @property
     def climbed(self) -> bool:
         return self.current_rung > self.baseline_rung
 
@@ -127,27 +147,51 @@ def gather(scope: Scope, period: Period) -> dict[int, Facts]:
     """The facts of every trainee in scope, keyed by trainee id."""
     ids = scope.trainee_ids()
     facts: dict[int, Facts] = {}
-    for user, profile, enrolled_on, cohort_id in db.session.execute(
-        select(User, TraineeProfile, Enrollment.enrolled_on, Enrollment.cohort_id)
-        .join(TraineeProfile, TraineeProfile.user_id == User.id)
-        .join(Enrollment, and_(Enrollment.trainee_id == User.id, Enrollment.left_on.is_(None)))
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .where(User.id.in_(ids), Cohort.programme_id == scope.programme_id)
+    p = aliased(TraineeProfile)
+    for row in rows(
+        scope.enrolments(
+            User.id,
+            User.name,
+            User.phone,
+            p.village,
+            Enrollment.cohort_id,
+            p.gender,
+            p.household_category,
+            p.birth_year,
+            Enrollment.enrolled_on,
+            p.baseline_rung,
+            p.baseline_monthly_income_fen,
+        )
+        .join(User, User.id == Enrollment.trainee_id)
+        .join(p, p.user_id == User.id)
         .order_by(Enrollment.enrolled_on)
     ).all():
-        facts[user.id] = Facts(
-            user.id,
-            user.name,
-            user.phone,
-            profile.village,
+        (
+            trainee_id,
+            name,
+            phone,
+            village,
             cohort_id,
-            profile.gender.value if profile.gender else None,
-            profile.household_category.value,
-            age_band(profile.birth_year, period.end),
+            gender,
+            category,
+            born,
             enrolled_on,
-            profile.baseline_rung,
-            current_rung=profile.baseline_rung,
-            baseline_income_fen=profile.baseline_monthly_income_fen,
+            rung,
+            income,
+        ) = row
+        facts[trainee_id] = Facts(
+            trainee_id,
+            name,
+            phone,
+            village,
+            cohort_id,
+            gender.value if gender else None,
+            category.value,
+            age_band(born, period.end),
+            enrolled_on,
+            rung,
+            current_rung=rung,
+            baseline_income_fen=income,
         )
     if not facts:
         return facts
@@ -160,7 +204,7 @@ def gather(scope: Scope, period: Period) -> dict[int, Facts]:
 
 def _rungs(facts, ids, period) -> None:
     last_attained = {i: f.enrolled_on for i, f in facts.items()}
-    for trainee_id, to_rung, signed_at in db.session.execute(
+    for trainee_id, to_rung, signed_at in rows(
         select(RungPromotion.trainee_id, RungPromotion.to_rung, RungPromotion.signed_at)
         .where(RungPromotion.trainee_id.in_(ids), RungPromotion.signed_at < period.end_utc)
         .order_by(RungPromotion.signed_at, RungPromotion.id)
@@ -176,7 +220,7 @@ def _rungs(facts, ids, period) -> None:
 
 
 def _learning(facts, ids, period) -> None:
-    for trainee_id, tier_id in db.session.execute(
+    for trainee_id, tier_id in rows(
         select(LessonProgress.trainee_id, Course.tier_id)
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .join(Course, Course.id == Lesson.course_id)
@@ -184,42 +228,43 @@ def _learning(facts, ids, period) -> None:
         .distinct()
     ).all():
         facts[trainee_id].tiers_started.add(tier_id)
-    for trainee_id, course_id in db.session.execute(
-        select(CourseCompletion.trainee_id, CourseCompletion.course_id).where(
-            CourseCompletion.trainee_id.in_(ids), CourseCompletion.completed_at < period.end_utc
+    for trainee_id, tier_id, count in rows(
+        select(CourseCompletion.trainee_id, Course.tier_id, func.count())
+        .join(Course, Course.id == CourseCompletion.course_id)
+        .where(
+            CourseCompletion.trainee_id.in_(ids),
+            CourseCompletion.completed_at < period.end_utc,
+            Course.archived_at.is_(None),
         )
+        .group_by(CourseCompletion.trainee_id, Course.tier_id)
     ).all():
-        facts[trainee_id].courses_completed.add(course_id)
+        facts[trainee_id].completed_by_tier[tier_id] = count
 
     # Practice after a course: completions of courses with practice tasks, in the period and at
     # least 14 days before its end (so each had its full 14 days), followed within 14 days by a
     # verified practice record.
     with_tasks = select(Lesson.course_id).join(PracticeTask, PracticeTask.lesson_id == Lesson.id)
-    completed_on = local_day_number(CourseCompletion.completed_at)
-    eligible = (
-        select(CourseCompletion.trainee_id, completed_on.label("day")).where(
-            CourseCompletion.trainee_id.in_(ids),
-            CourseCompletion.course_id.in_(with_tasks),
-            CourseCompletion.completed_at >= period.start_utc,
-            CourseCompletion.completed_at
-            < period.end_utc - timedelta(days=PRACTICE_AFTER_COURSE_DAYS),
-        )
-    ).subquery()
-    for (trainee_id,) in db.session.execute(select(eligible.c.trainee_id).distinct()).all():
+    eligible = and_(
+        CourseCompletion.trainee_id.in_(ids),
+        CourseCompletion.course_id.in_(with_tasks),
+        CourseCompletion.completed_at >= period.start_utc,
+        CourseCompletion.completed_at < period.end_utc - timedelta(days=PRACTICE_AFTER_COURSE_DAYS),
+    )
+    for (trainee_id,) in rows(select(CourseCompletion.trainee_id).where(eligible).distinct()).all():
         facts[trainee_id].practice_after_course = False
-    record_day = day_number(PracticeRecord.happened_on)
-    for (trainee_id,) in db.session.execute(
-        select(eligible.c.trainee_id)
-        .join(
-            PracticeRecord,
-            and_(
-                PracticeRecord.trainee_id == eligible.c.trainee_id,
-                PracticeRecord.status == RecordStatus.VERIFIED,
-                record_day >= eligible.c.day,
-                record_day <= eligible.c.day + PRACTICE_AFTER_COURSE_DAYS,
-            ),
+    practised = (
+        select(PracticeRecord.id)
+        .where(
+            PracticeRecord.trainee_id == CourseCompletion.trainee_id,
+            PracticeRecord.status == RecordStatus.VERIFIED,
+            PracticeRecord.happened_on >= local_date_plus(CourseCompletion.completed_at, 0),
+            PracticeRecord.happened_on
+            <= local_date_plus(CourseCompletion.completed_at, PRACTICE_AFTER_COURSE_DAYS),
         )
-        .distinct()
+        .exists()
+    )
+    for (trainee_id,) in rows(
+        select(CourseCompletion.trainee_id).where(eligible, practised).distinct()
     ).all():
         facts[trainee_id].practice_after_course = True
 
@@ -230,13 +275,13 @@ def _practice(facts, ids, period, scope) -> None:
         PracticeRecord.status == RecordStatus.VERIFIED,
         PracticeRecord.kind == PracticeKind.SALE,
     )
-    for trainee_id, count, total in db.session.execute(
+    for trainee_id, count, total in rows(
         select(PracticeRecord.trainee_id, func.count(), func.sum(PracticeRecord.amount_fen))
         .where(verified_sales, PracticeRecord.happened_on.between(period.start, period.end))
         .group_by(PracticeRecord.trainee_id)
     ).all():
         facts[trainee_id].sales_in_period, facts[trainee_id].sales_fen_in_period = count, total or 0
-    for trainee_id, total in db.session.execute(
+    for trainee_id, total in rows(
         select(PracticeRecord.trainee_id, func.sum(PracticeRecord.amount_fen))
         .where(
             verified_sales,
@@ -249,39 +294,29 @@ def _practice(facts, ids, period, scope) -> None:
 
     # Still practising N days after enrolment: a record (not rejected) in the 30 days up to
     # day N. Only trainees enrolled at least N days before the end of the period are counted.
-    since = day_number(PracticeRecord.happened_on) - day_number(Enrollment.enrolled_on)
     for days in STILL_PRACTISING:
         for f in facts.values():
-            f.practising[days] = (
-                False if f.enrolled_on + timedelta(days=days) <= period.end else None
-            )
-        for (trainee_id,) in db.session.execute(
-            select(PracticeRecord.trainee_id)
-            .distinct()
-            .join(
-                Enrollment,
-                and_(
-                    Enrollment.trainee_id == PracticeRecord.trainee_id, Enrollment.left_on.is_(None)
-                ),
-            )
-            .join(
-                Cohort,
-                and_(Cohort.id == Enrollment.cohort_id, Cohort.programme_id == scope.programme_id),
-            )
+            eligible = f.enrolled_on + timedelta(days=days) <= period.end
+            f.practising[days] = False if eligible else None
+        active = (
+            select(PracticeRecord.id)
             .where(
-                PracticeRecord.trainee_id.in_(ids),
+                PracticeRecord.trainee_id == Enrollment.trainee_id,
                 PracticeRecord.status != RecordStatus.REJECTED,
-                since > days - STILL_PRACTISING_WINDOW,
-                since <= days,
+                PracticeRecord.happened_on
+                > date_plus(Enrollment.enrolled_on, days - STILL_PRACTISING_WINDOW),
+                PracticeRecord.happened_on <= date_plus(Enrollment.enrolled_on, days),
             )
-        ).all():
+            .exists()
+        )
+        for (trainee_id,) in rows(scope.enrolments(Enrollment.trainee_id).where(active)).all():
             f = facts.get(trainee_id)
             if f is not None and f.practising[days] is not None:
                 f.practising[days] = True
 
 
 def _follow_up(facts, ids, period) -> None:
-    for (trainee_id,) in db.session.execute(
+    for (trainee_id,) in rows(
         select(FollowUpVisit.trainee_id)
         .distinct()
         .where(
@@ -291,7 +326,7 @@ def _follow_up(facts, ids, period) -> None:
         )
     ).all():
         facts[trainee_id].visited_recently = True
-    for trainee_id, kind in db.session.execute(
+    for trainee_id, kind in rows(
         select(Outcome.trainee_id, Outcome.kind)
         .distinct()
         .where(Outcome.trainee_id.in_(ids), Outcome.happened_on <= period.end)
@@ -305,7 +340,7 @@ def monthly_sales(scope: Scope, period: Period) -> list[tuple[int, int, int, int
     month = func.extract("month", PracticeRecord.happened_on)
     per_seller: dict[tuple[int, int], list[int]] = defaultdict(list)
     counts: dict[tuple[int, int], int] = defaultdict(int)
-    for y, m, _trainee, count, total in db.session.execute(
+    for y, m, _trainee, count, total in rows(
         select(
             year,
             month,

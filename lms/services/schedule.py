@@ -9,8 +9,8 @@ The rules, in days, are programme settings (defaults in brackets):
 
 Each due follow-up has a window in which a visit satisfies it: from [3] days before the due date
 to [7] days after. Follow-ups caused by an event (a completed course, a first sale) open as soon
-as the event happens, so a visit right after it counts; an agreed date opens like a regular one,
-but never before the day after the visit that agreed it. Any visit on or after
+as the event happens, so a visit right after it counts; a date agreed at a visit opens like a
+regular one, but never before the day after the latest visit. Any visit on or after
 the opening satisfies a follow-up (one past the window satisfies it late). A follow-up with no
 such visit is **overdue** once its window has closed.
 
@@ -19,14 +19,13 @@ it opens after that visit. That keeps the schedule of a whole programme cheap: r
 fixed number of queries, a few open follow-ups per trainee.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, or_, select
 
 from lms.clock import local_today, to_local
 from lms.db import db
@@ -41,6 +40,7 @@ from lms.models import (
     PracticeTask,
     Programme,
 )
+from lms.sqlfuncs import local_date_plus
 
 
 class DueReason(StrEnum):
@@ -120,6 +120,32 @@ class TraineeSchedule:
         return max(((self.today - i.closes_on).days for i in self.overdue), default=0)
 
 
+def regular_due_dates(settings: Settings, enrolled_on: date):
+    """Regular due dates from enrolment: every `early_every` days while within `early_period`,
+    then every `later_every` days, for ever."""
+    early = settings.early_period // settings.early_every
+    for k in range(1, early + 1):
+        yield enrolled_on + timedelta(days=k * settings.early_every)
+    due = enrolled_on + timedelta(days=early * settings.early_every)
+    while True:
+        due += timedelta(days=settings.later_every)
+        yield due
+
+
+def next_regular(settings: Settings, enrolled_on: date, *, after: date | None) -> date:
+    """The first regular due date whose window opens after `after` (the latest visit), computed
+    directly rather than by walking the cadence."""
+    before = timedelta(days=settings.window_before)
+    early = settings.early_period // settings.early_every
+    early_end = enrolled_on + timedelta(days=early * settings.early_every)
+    floor = (after + before) if after else enrolled_on  # due dates up to here are satisfied
+    if floor < early_end:
+        k = max(1, (floor - enrolled_on).days // settings.early_every + 1)
+        return enrolled_on + timedelta(days=k * settings.early_every)
+    k = (floor - early_end).days // settings.later_every + 1
+    return early_end + timedelta(days=k * settings.later_every)
+
+
 def open_follow_ups(
     settings: Settings,
     *,
@@ -128,9 +154,8 @@ def open_follow_ups(
     agreed_on: date | None,
     completions: Iterable[date],
     first_sale_on: date | None,
-    today: date,
 ) -> list[DueFollowUp]:
-    """Follow-ups not satisfied by the latest visit, up to the next regular one after `today`.
+    """Follow-ups not satisfied by the latest visit (of the regular ones, the first).
 
     `agreed_on` is the next date agreed at the latest visit; `completions` the dates the trainee
     completed courses with practice tasks.
@@ -138,7 +163,8 @@ def open_follow_ups(
     before, after = timedelta(days=settings.window_before), timedelta(days=settings.window_after)
     items: list[DueFollowUp] = []
 
-    def add(reason: DueReason, due_on: date, opens_on: date) -> None:
+    def add(reason: DueReason, due_on: date, opens_on: date | None) -> None:
+        opens_on = opens_on or due_on - before
         if last_visit is None or opens_on > last_visit:
             items.append(DueFollowUp(reason, due_on, opens_on, due_on + after))
 
@@ -154,12 +180,9 @@ def open_follow_ups(
         )
     if agreed_on and last_visit and agreed_on > last_visit:
         add(DueReason.AGREED, agreed_on, max(last_visit + timedelta(days=1), agreed_on - before))
-    early_end = enrolled_on + timedelta(days=settings.early_period)
-    due = enrolled_on
-    while due <= today:
-        early = due + timedelta(days=settings.early_every) <= early_end
-        due += timedelta(days=settings.early_every if early else settings.later_every)
-        add(DueReason.REGULAR, due, due - before)
+    # Only the first open regular follow-up: later ones open and close after it, so it alone
+    # decides whether the trainee is overdue and when they are next due.
+    add(DueReason.REGULAR, next_regular(settings, enrolled_on, after=last_visit), None)
     return sorted(items, key=lambda i: i.due_on)
 
 
@@ -172,48 +195,62 @@ def schedules(
     """
     today = today or local_today()
     ids = trainee_query if trainee_query is not None else list(trainee_ids or [])
+    by_programme = {
+        p.id: Settings.of(p)
+        for p in db.session.scalars(
+            select(Programme).where(
+                Programme.id.in_(
+                    select(Cohort.programme_id)
+                    .join(Enrollment, Enrollment.cohort_id == Cohort.id)
+                    .where(Enrollment.trainee_id.in_(ids))
+                )
+            )
+        )
+    }
     enrolments: dict[int, tuple[date, Settings]] = {}
-    settings_cache: dict[int, Settings] = {}
-    for trainee_id, enrolled_on, programme in db.session.execute(
-        select(Enrollment.trainee_id, Enrollment.enrolled_on, Programme)
+    for trainee_id, enrolled_on, programme_id in db.session.execute(
+        select(Enrollment.trainee_id, Enrollment.enrolled_on, Cohort.programme_id)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .join(Programme, Programme.id == Cohort.programme_id)
         .where(Enrollment.trainee_id.in_(ids), Enrollment.left_on.is_(None))
         .order_by(Enrollment.enrolled_on)
     ).all():
-        if programme.id not in settings_cache:
-            settings_cache[programme.id] = Settings.of(programme)
-        enrolments[trainee_id] = (enrolled_on, settings_cache[programme.id])  # latest wins
+        enrolments[trainee_id] = (enrolled_on, by_programme[programme_id])  # latest wins
     latest = (
-        select(FollowUpVisit.trainee_id, func.max(FollowUpVisit.visited_on).label("on"))
+        select(
+            FollowUpVisit.trainee_id,
+            func.max(FollowUpVisit.visited_on).label("on"),
+            func.max(FollowUpVisit.next_due_on).label("agreed"),
+        )
         .where(FollowUpVisit.trainee_id.in_(ids), FollowUpVisit.visited_on <= today)
         .group_by(FollowUpVisit.trainee_id)
         .subquery()
     )
     last_visit: dict[int, date] = {}
     agreed: dict[int, date] = {}
-    for trainee_id, visited_on, next_due_on in db.session.execute(
-        select(FollowUpVisit.trainee_id, FollowUpVisit.visited_on, FollowUpVisit.next_due_on).where(
-            tuple_(FollowUpVisit.trainee_id, FollowUpVisit.visited_on).in_(
-                select(latest.c.trainee_id, latest.c.on)
-            )
-        )
-    ).all():
+    for trainee_id, visited_on, next_due_on in db.session.execute(select(latest)).all():
         last_visit[trainee_id] = visited_on
-        if next_due_on and next_due_on > agreed.get(trainee_id, date.min):
+        if next_due_on:
             agreed[trainee_id] = next_due_on
+    # Only the first course completed after the latest visit matters: it closes first.
     with_tasks = (
         select(Lesson.course_id)
         .join(PracticeTask, PracticeTask.lesson_id == Lesson.id)
         .where(PracticeTask.archived_at.is_(None))
     )
-    completions: dict[int, list[date]] = defaultdict(list)
-    for trainee_id, completed_at in db.session.execute(
-        select(CourseCompletion.trainee_id, CourseCompletion.completed_at).where(
-            CourseCompletion.trainee_id.in_(ids), CourseCompletion.course_id.in_(with_tasks)
-        )
-    ).all():
-        completions[trainee_id].append(to_local(completed_at).date())
+    completed_on = local_date_plus(CourseCompletion.completed_at, 0)
+    completions = {
+        trainee_id: to_local(first).date()
+        for trainee_id, first in db.session.execute(
+            select(CourseCompletion.trainee_id, func.min(CourseCompletion.completed_at))
+            .outerjoin(latest, latest.c.trainee_id == CourseCompletion.trainee_id)
+            .where(
+                CourseCompletion.trainee_id.in_(ids),
+                CourseCompletion.course_id.in_(with_tasks),
+                or_(latest.c.on.is_(None), completed_on > latest.c.on),
+            )
+            .group_by(CourseCompletion.trainee_id)
+        ).all()
+    }
     first_sales = dict(
         db.session.execute(
             select(PracticeRecord.trainee_id, func.min(PracticeRecord.happened_on))
@@ -230,9 +267,8 @@ def schedules(
                 enrolled_on=enrolled_on,
                 last_visit=last_visit.get(trainee_id),
                 agreed_on=agreed.get(trainee_id),
-                completions=completions.get(trainee_id, ()),
+                completions=[completions[trainee_id]] if trainee_id in completions else [],
                 first_sale_on=first_sales.get(trainee_id),
-                today=today,
             ),
             today,
         )

@@ -15,13 +15,13 @@ ENROLLED = date(2026, 1, 1)
 
 
 def open_items(today, **kwargs):
+    """The open follow-ups (`today` is only needed to judge "overdue")."""
     args = {
         "enrolled_on": ENROLLED,
         "last_visit": None,
         "agreed_on": None,
         "completions": [],
         "first_sale_on": None,
-        "today": today,
     }
     args.update(kwargs)
     return open_follow_ups(Settings(), **args)
@@ -32,7 +32,27 @@ def regular(items):
 
 
 def test_regular_visits_every_14_days_for_90_days_then_every_30():
-    assert regular(open_items(date(2026, 6, 1))) == [14, 28, 42, 56, 70, 84, 114, 144, 174]
+    dates = schedule.regular_due_dates(Settings(), ENROLLED)
+    assert [(next(dates) - ENROLLED).days for _ in range(9)] == [
+        14,
+        28,
+        42,
+        56,
+        70,
+        84,
+        114,
+        144,
+        174,
+    ]
+    # Only the first regular follow-up not yet met is open: it is the one that closes first.
+    for last_visit, first_open in [
+        (None, 14),
+        (date(2026, 1, 12), 28),
+        (date(2026, 3, 22), 84),
+        (date(2026, 3, 23), 114),
+        (date(2026, 6, 1), 174),
+    ]:
+        assert regular(open_items(date(2026, 6, 1), last_visit=last_visit)) == [first_open]
 
 
 def test_window_runs_from_three_days_before_to_seven_after():
@@ -56,6 +76,9 @@ def test_overdue_once_the_window_has_closed_until_a_visit_comes():
         open_items(date(2026, 1, 26), last_visit=date(2026, 1, 25)), date(2026, 1, 26)
     )
     assert not late.is_overdue and late.next_due.due_on == date(2026, 1, 29)
+    # Months without a visit: overdue by the oldest follow-up missed.
+    months = schedule.TraineeSchedule(open_items(date(2026, 4, 1)), date(2026, 4, 1))
+    assert months.next_due.due_on == date(2026, 1, 15) and months.days_overdue == 69
 
 
 def test_due_within_7_days_after_completing_a_course_with_practice_tasks():
@@ -106,7 +129,7 @@ def test_schedules_use_the_programme_settings_and_real_records(ctx):
     make_record(trainee, happened_on=date(2026, 1, 3))
     make_record(trainee, happened_on=date(2026, 1, 20))
     result = schedule.schedules([trainee.id], today=date(2026, 1, 16))[trainee.id]
-    assert regular(result.items)[:2] == [7, 14]
+    assert regular(result.items) == [7]
     first_sale = next(i for i in result.items if i.reason is DueReason.FIRST_SALE)
     assert first_sale.due_on == date(2026, 1, 13)
     assert result.is_overdue and result.next_due.due_on == date(2026, 1, 8)

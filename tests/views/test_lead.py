@@ -297,3 +297,20 @@ def test_dashboard_runs_a_bounded_number_of_queries(app, setup, login, count_que
     add(60)
     response, many = count_queries(lambda: client.get(url))
     assert response.status_code == 200 and many == few, (few, many)
+
+
+def test_the_trainee_list_is_paged(app, setup, login, monkeypatch):
+    from lms.lead import dashboard as lead_dashboard
+
+    with app.app_context():
+        cohort = db.session.get(Cohort, setup["c1"].id)
+        for name in ("乙", "丙"):
+            enroll(make_user(name=name), cohort)
+        db.session.commit()
+    monkeypatch.setattr(lead_dashboard, "PER_PAGE", 2)
+    client = login(setup["lead"])
+    url = f"/lead/programmes/{setup['mine'].id}/trainees"
+    first = client.get(url).get_data(as_text=True)
+    assert "共 3 人" in first and "1 / 2" in first and first.count('class="small"') == 2
+    second = client.get(url + "?page=2").get_data(as_text=True)
+    assert "2 / 2" in second and second.count('class="small"') == 1
