@@ -1,19 +1,22 @@
 """Trainee and mentor pages under load: p95 at 50 concurrent users, gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/load.py [--users 50] [--requests 40] [--trainees 2000] [--workers 4]
+    .venv/bin/python bench/load.py [--users 50] [--requests 40] [--think 0] [--workers 4]
 
 Builds a scratch PostgreSQL database `lms_load` (migrations, shipped curricula, the demo and a
 generated programme of --trainees), starts gunicorn on 127.0.0.1:8765 with --workers sync
 workers, logs in --users people (trainees and mentors, about 4 to 1) and lets each fetch
---requests pages of their role in a loop, all at once. Prints p50 / p95 / max per page and
-overall, then stops gunicorn and drops the database. The load generator runs on the same two
-cores as the server, so the figures are conservative. Traffic goes to 127.0.0.1 only.
+--requests pages of their role in a loop, all at once, pausing --think seconds on average
+between pages as a person reading would (0: back to back, a stress test). Prints p50 / p95 /
+max per page and overall, then stops gunicorn and drops the database. The load generator runs
+on the same two cores as the server, so the figures are conservative. Traffic stays on
+127.0.0.1.
 """
 
 import argparse
 import http.cookiejar
 import logging
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -107,11 +110,21 @@ class Client:
             assert "/login" not in response.url, f"login failed for {phone}"
 
 
-def run_user(phone: str, pages: list[str], requests: int, results, start: threading.Event):
+def run_user(
+    phone: str,
+    pages: list[str],
+    requests: int,
+    results,
+    start: threading.Event,
+    think: float,
+    rng: random.Random,
+):
     client = Client()
     client.login(phone)
     start.wait()
     for i in range(requests):
+        if think:  # a person reads the page before tapping again
+            time.sleep(rng.uniform(0.5 * think, 1.5 * think))
         page = pages[i % len(pages)]
         began = time.perf_counter()
         status, _ = client.get(page)
@@ -127,6 +140,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--trainees", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a person reads before the next tap (0: no pause)",
+    )
     args = parser.parse_args()
     logging.getLogger("alembic").setLevel(logging.WARNING)
     database("create")
@@ -165,15 +184,13 @@ def main() -> None:
         mentor_pages = ["/mentor/"]
         results: dict[str, list[float]] = defaultdict(list)
         start = threading.Event()
+        people = [(p, trainee_pages) for p in learners] + [(p, mentor_pages) for p in mentors]
         threads = [
             threading.Thread(
-                target=run_user, args=(p, trainee_pages, args.requests, results, start)
+                target=run_user,
+                args=(phone, pages, args.requests, results, start, args.think, random.Random(i)),
             )
-            for p in learners
-        ]
-        threads += [
-            threading.Thread(target=run_user, args=(p, mentor_pages, args.requests, results, start))
-            for p in mentors
+            for i, (phone, pages) in enumerate(people)
         ]
         for t in threads:
             t.start()
@@ -184,6 +201,11 @@ def main() -> None:
             t.join()
         elapsed = time.perf_counter() - began
         everything = [x for xs in results.values() for x in xs]
+        if len(everything) != len(people) * args.requests:
+            raise SystemExit(
+                f"only {len(everything)} of {len(people) * args.requests} requests "
+                "succeeded: see the errors above"
+            )
         print(
             f"\n{len(learners)} trainees + {len(mentors)} mentors at once, "
             f"{len(everything)} requests in {elapsed:.1f} s "
