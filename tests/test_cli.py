@@ -52,6 +52,23 @@ def test_users_create_reports_bad_input_and_writes_nothing(app, runner):
         assert count(User) == 0
 
 
+def test_demo_has_a_living_loop_once(app, runner, mini_curriculum):
+    from lms.models import FollowUpVisit, Outcome, PracticeRecord, RungPromotion
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        history = [count(m) for m in (PracticeRecord, FollowUpVisit, Outcome, RungPromotion)]
+        pending = db.session.scalar(
+            select(func.count(PracticeRecord.id)).where(PracticeRecord.status == "self_reported")
+        )
+    assert history == [13, 7, 2, 1] and pending == 4
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        assert [count(m) for m in (PracticeRecord, FollowUpVisit, Outcome, RungPromotion)] == (
+            history
+        )
+
+
 def test_demo_is_idempotent_and_complete(app, runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output

@@ -23,6 +23,7 @@ from lms.models import (
     User,
 )
 from lms.services.accounts import hash_password
+from lms.services.demo_story import add_demo_history
 
 DEMO_PASSWORD = "demo1234"
 PROGRAMME_NAME = "丽水山区农村电商人才培训（演示）"
@@ -161,4 +162,11 @@ def create_demo(today: date | None = None) -> DemoReport:
                 Enrollment(cohort_id=cohort.id, trainee_id=user.id, enrolled_on=cohort.starts_on)
             )
     db.session.flush()
+    mentor_of = {
+        trainee_phone(i): (mentor_a if row[3] == "大坪村" else mentor_b)
+        for i, row in enumerate(TRAINEES)
+    }
+    stories = add_demo_history(mentor_of, today)
+    if stories:
+        report.created.append(f"history:{stories}")
     return report
