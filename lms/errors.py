@@ -15,6 +15,12 @@ class ValidationError(LmsError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
 
+    def attach_to(self, form) -> None:
+        """Show each message next to its field of a WTForms form (fields named like the keys)."""
+        for name, message in self.errors.items():
+            field = getattr(form, name)
+            field.errors = [*field.errors, message]
+
 
 def register_error_pages(app: Flask) -> None:
     messages = {

@@ -87,15 +87,6 @@ def get_assigned_trainee_or_404(mentor: User, trainee_id: int) -> User:
     return trainee
 
 
-def can_view_record(user: User, record) -> bool:
-    """A practice record: its trainee, their current mentor."""
-    if user.role is Role.TRAINEE:
-        return record.trainee_id == user.id
-    if user.role is Role.MENTOR:
-        return is_assigned(user, record.trainee_id)
-    return False
-
-
 def get_programme_or_404(user: User, programme_id: int) -> Programme:
     """A programme the lead owns (any, for an admin); 404 otherwise."""
     programme = db.session.get(Programme, programme_id)
@@ -127,7 +118,3 @@ def get_programme_trainee_or_404(user: User, programme: Programme, trainee_id: i
     if trainee is None or trainee.role is not Role.TRAINEE:
         abort(404)
     return trainee
-
-
-def can_administer_users(user: User) -> bool:
-    return user.role is Role.ADMIN

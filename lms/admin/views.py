@@ -52,8 +52,7 @@ def new_user():
         )
     except ValidationError as e:
         db.session.rollback()
-        for field, message in e.errors.items():
-            getattr(form, field).errors.append(message)
+        e.attach_to(form)
         return render_template("admin/user_form.html", form=form), 422
     db.session.commit()
     return render_template("admin/password_shown.html", user=user, password=password)

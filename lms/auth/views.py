@@ -94,8 +94,7 @@ def change_password():
         accounts.change_password(user, form.current.data, form.password.data)
     except ValidationError as e:
         db.session.rollback()
-        for field, message in e.errors.items():
-            getattr(form, field if field != "password" else "password").errors.append(message)
+        e.attach_to(form)
         return render_template("auth/password.html", form=form), 422
     db.session.commit()
     login_user(user)  # this session carries the new token; every other one has ended

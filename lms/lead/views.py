@@ -43,11 +43,6 @@ def parse_date(text: str | None) -> date | None:
         return None
 
 
-def attach_errors(form, error: ValidationError) -> None:
-    for name, message in error.errors.items():
-        getattr(form, name).errors = [*getattr(form, name).errors, message]
-
-
 @bp.get("/")
 def home():
     visible = programmes_visible_to(me()).subquery()
@@ -105,7 +100,7 @@ def new_programme():
         programme = setup.save_programme(me(), _programme_input(form), lead=lead)
     except ValidationError as e:
         db.session.rollback()
-        attach_errors(form, e)
+        e.attach_to(form)
         return render_template("lead/programme_form.html", form=form, programme=None), 422
     db.session.commit()
     flash(_("培训项目已创建。"), "success")
@@ -124,7 +119,7 @@ def programme_settings(programme_id: int):
         setup.save_programme(me(), _programme_input(form), programme)
     except ValidationError as e:
         db.session.rollback()
-        attach_errors(form, e)
+        e.attach_to(form)
         return render_template("lead/programme_form.html", form=form, programme=programme), 422
     db.session.commit()
     flash(_("项目设置已保存。"), "success")
@@ -181,7 +176,7 @@ def new_cohort(programme_id: int):
         setup.save_cohort(me(), programme, _cohort_input(form))
     except ValidationError as e:
         db.session.rollback()
-        attach_errors(form, e)
+        e.attach_to(form)
         return render_template("lead/cohort_form.html", form=form, programme=programme), 422
     db.session.commit()
     flash(_("培训班已创建。"), "success")
@@ -203,7 +198,7 @@ def edit_cohort(cohort_id: int):
         setup.save_cohort(me(), cohort.programme, _cohort_input(form), cohort)
     except ValidationError as e:
         db.session.rollback()
-        attach_errors(form, e)
+        e.attach_to(form)
         return render_template(
             "lead/cohort_form.html", form=form, programme=cohort.programme, cohort=cohort
         ), 422
@@ -239,7 +234,7 @@ def assign_cohort_mentor(cohort_id: int):
         try:
             setup.assign_mentor(me(), db.session.get(User, form.mentor_id.data or 0), cohort=cohort)
         except ValidationError as e:
-            attach_errors(form, e)
+            e.attach_to(form)
         else:
             db.session.commit()
             flash(_("已分配导师。"), "success")
@@ -286,7 +281,7 @@ def assign_trainee_mentor(programme_id: int, trainee_id: int):
                 me(), db.session.get(User, form.mentor_id.data or 0), trainee=trainee
             )
         except ValidationError as e:
-            attach_errors(form, e)
+            e.attach_to(form)
         else:
             db.session.commit()
             flash(_("已为 %(name)s 分配导师。", name=trainee.name), "success")
@@ -314,7 +309,7 @@ def move_trainee(programme_id: int, trainee_id: int):
             try:
                 setup.move_trainee(me(), trainee, target)
             except ValidationError as e:
-                attach_errors(form, e)
+                e.attach_to(form)
             else:
                 db.session.commit()
                 flash(

@@ -252,7 +252,7 @@ def practice_new():
         )
     except ValidationError as e:
         db.session.rollback()
-        _attach_errors(form, e)
+        e.attach_to(form)
         return _render_practice_form(form, task=task, status=422)
     db.session.commit()
     flash(_("记好了！等导师核实。"), "success")
@@ -274,7 +274,7 @@ def practice_edit(record_id: int):
         )
     except ValidationError as e:
         db.session.rollback()
-        _attach_errors(form, e)
+        e.attach_to(form)
         return _render_practice_form(form, record=record, task=record.task, status=422)
     db.session.commit()
     flash(_("改好了。"), "success")
@@ -302,11 +302,6 @@ def practice_photo(record_id: int):
     if not record.photo:
         abort(404)
     return practice.send_photo(record)
-
-
-def _attach_errors(form: PracticeForm, error: ValidationError) -> None:
-    for field, message in error.errors.items():
-        getattr(form, field).errors = [*getattr(form, field).errors, message]
 
 
 class _RecordData:

@@ -48,11 +48,6 @@ def _visit_or_404(visit_id: int) -> FollowUpVisit:
     return visit
 
 
-def _errors_to(form, error: ValidationError) -> None:
-    for name, message in error.errors.items():
-        getattr(form, name).errors = [*getattr(form, name).errors, message]
-
-
 def _back_to(trainee_id: int, anchor: str | None = None):
     target = request.form.get("back")
     if target == "caseload":
@@ -112,7 +107,7 @@ def new_visit(trainee_id: int):
         visits.log_visit(_me(), trainee, form.to_input(), uuid=form.uuid.data or None)
     except ValidationError as e:
         db.session.rollback()
-        _errors_to(form, e)
+        e.attach_to(form)
         return render_template("mentor/visit_form.html", form=form, trainee=trainee), 422
     db.session.commit()
     flash(_("回访记录已保存。"), "success")
@@ -135,7 +130,7 @@ def edit_visit(visit_id: int):
         visits.update_visit(_me(), visit, form.to_input())
     except ValidationError as e:
         db.session.rollback()
-        _errors_to(form, e)
+        e.attach_to(form)
         return render_template(
             "mentor/visit_form.html", form=form, trainee=visit.trainee, visit=visit
         ), 422
@@ -171,7 +166,7 @@ def reject(record_id: int):
     try:
         visits.reject_record(_me(), record, form.reason.data)
     except ValidationError as e:
-        _errors_to(form, e)
+        e.attach_to(form)
         return render_template("mentor/reject.html", form=form, record=record), 422
     except visits.NotReviewable:
         flash(_("这条记录已经处理过了。"), "info")
@@ -243,7 +238,7 @@ def correction(trainee_id: int):
         try:
             visits.correct_rung(_me(), trainee, to_rung, form.reason.data)
         except ValidationError as e:
-            _errors_to(form, e)
+            e.attach_to(form)
         else:
             db.session.commit()
             flash(_("已把 %(name)s 调整到第%(n)d级。", name=trainee.name, n=to_rung), "success")
@@ -265,7 +260,7 @@ def new_outcome(trainee_id: int):
             _me(), trainee, form.kind.data or "", parse_date(form.happened_on.data), form.note.data
         )
     except ValidationError as e:
-        _errors_to(form, e)
+        e.attach_to(form)
         return render_template("mentor/outcome_form.html", trainee=trainee, form=form), 422
     db.session.commit()
     flash(_("成效已记录。"), "success")
