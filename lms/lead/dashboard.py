@@ -23,6 +23,7 @@ from lms.models import (
 from lms.permissions import get_programme_or_404, get_programme_trainee_or_404
 from lms.services import dashboard as dash
 from lms.services import exports, ladder
+from lms.services.dashboard_tables import tables
 from lms.services.indicators import Period, Scope
 
 from .views import bp, me, parse_date
@@ -79,7 +80,7 @@ def dashboard(programme_id: int):
         "lead/dashboard.html",
         programme=programme,
         ctx=ctx,
-        tables=dash.tables(ctx),
+        tables=tables(ctx),
         filters=_filters(ctx),
         presets=PRESETS,
     )
@@ -89,7 +90,7 @@ def dashboard(programme_id: int):
 def export(programme_id: int, key: str, fmt: str):
     programme = get_programme_or_404(me(), programme_id)
     ctx = _context(programme)
-    table = next((t for t in dash.tables(ctx) if t.key == key), None)
+    table = next((t for t in tables(ctx) if t.key == key), None)
     if table is None or fmt not in ("csv", "xlsx"):
         abort(404)
     name = f"{programme.id}-{key}-{ctx.period.start}-{ctx.period.end}.{fmt}"

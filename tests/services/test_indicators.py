@@ -19,6 +19,7 @@ from lms.models import (
     RungPromotion,
 )
 from lms.services import dashboard as dash
+from lms.services.dashboard_tables import tables
 from lms.services.indicators import Period, Scope
 from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
 
@@ -147,7 +148,7 @@ def world(mini_curriculum, ctx):
 
 
 def table(ctx, key):
-    found = next(t for t in dash.tables(ctx) if t.key == key)
+    found = next(t for t in tables(ctx) if t.key == key)
     return [[c.text for c in row] for row in found.rows]
 
 

@@ -1,0 +1,253 @@
+"""Checking a course's lessons: Markdown bodies and their pictures, quiz items, practice tasks."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lms.models.curriculum import PracticeKind, QuizKind
+from lms.services import lesson_markdown
+from lms.services.curriculum_yaml import Checker, Node, Seq
+
+MAX_IMAGE_BYTES = 60 * 1024
+LETTERS = "ABCDEF"
+
+
+@dataclass
+class QuizSpec:
+    slug: str
+    kind: str
+    question: str
+    options: list[str]
+    answer: list[int]
+    explanation: str
+
+
+@dataclass
+class PracticeSpec:
+    slug: str
+    kind: str
+    title: dict[str, str]
+    instructions: str
+    record: str
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: dict[str, str]
+    minutes: int
+    body: str
+    quiz: list[QuizSpec]
+    practice: PracticeSpec | None
+
+
+def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSpec]:
+    items = data.get("lessons")
+    if not isinstance(items, Seq) or not items:
+        if "lessons" in data:
+            check.report(data.lines["lessons"], "'lessons' must be a non-empty list")
+        return []
+    lessons = []
+    for item, line in zip(items, items.lines, strict=True):
+        if not isinstance(item, Node):
+            check.report(line, "each lesson must be a mapping")
+            continue
+        complete = check.fields(
+            item, "lesson", {"slug", "title", "minutes"}, {"body", "quiz", "practice"}
+        )
+        slug = check.slug(item, "slug", "lesson")
+        if slug in lesson_slugs:
+            check.report(
+                item.lines["slug"], f"duplicate lesson slug '{slug}' (also in {lesson_slugs[slug]})"
+            )
+            slug = None
+        elif slug:
+            lesson_slugs[slug] = check.name
+        title = check.bilingual(item, "title", "lesson")
+        minutes = check.integer(item, "minutes", "lesson", 1, 240)
+        body = _load_body(check, folder, item, slug)
+        quiz = _load_quiz(check, item)
+        practice = _load_practice(check, item, task_slugs) if "practice" in item else None
+        if (
+            complete
+            and slug
+            and title
+            and minutes
+            and body is not None
+            and quiz is not None
+            and (practice is not None or "practice" not in item)
+        ):
+            lessons.append(LessonSpec(slug, title, minutes, body, quiz, practice))
+    return lessons if len(lessons) == len(items) else []
+
+
+def _load_body(check: Checker, folder: Path, item: Node, slug: str | None) -> str | None:
+    name = item.get("body") or (f"{slug}.md" if slug else None)
+    if name is None:
+        return None
+    line = check.line_of(item, "body")
+    path = folder / name
+    if not isinstance(name, str) or not name.endswith(".md") or path.parent != folder:
+        check.report(line, f"lesson body must be a .md file in the course folder, got {name!r}")
+        return None
+    if not path.is_file():
+        check.report(line, f"lesson body file '{name}' is missing")
+        return None
+    body = path.read_text(encoding="utf-8").strip()
+    md = Checker(path, check.root, check.problems)
+    if not body:
+        md.report(1, "lesson text is empty")
+        return None
+    unsafe, images = lesson_markdown.inspect(body)
+    for construct in unsafe:
+        if construct.startswith("<img src="):
+            message = (
+                f"picture {construct[9:-1]} must be a .jpg/.png/.webp file in the course's "
+                "img/ folder (nothing is loaded from outside the server)"
+            )
+        else:
+            message = f"unsafe HTML {construct}: use plain Markdown"
+        md.report(_line_containing(body, construct), message)
+    for image in images:
+        image_path = folder / image
+        image_line = _line_containing(body, image)
+        if not image_path.is_file():
+            md.report(image_line, f"image '{image}' is missing")
+        elif image_path.stat().st_size > MAX_IMAGE_BYTES:
+            md.report(
+                image_line,
+                f"image '{image}' is {image_path.stat().st_size // 1024} KB; "
+                f"the limit is {MAX_IMAGE_BYTES // 1024} KB",
+            )
+    return body if not unsafe else None
+
+
+def _line_containing(text: str, construct: str) -> int:
+    """The line of `text` a reported construct came from: by its quoted value, else its tag."""
+    quoted = re.search(r"'([^']+)'", construct)
+    needle = quoted.group(1) if quoted else re.sub(r"^<(\w+).*", r"<\1", construct)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle.lower() in line.lower():
+            return number
+    return 1
+
+
+def _load_quiz(check: Checker, lesson: Node) -> list[QuizSpec] | None:
+    items = lesson.get("quiz", Seq())
+    if not isinstance(items, Seq):
+        check.report(check.line_of(lesson, "quiz"), "'quiz' must be a list")
+        return None
+    quiz, slugs, ok = [], set(), True
+    for item, line in zip(items, items.lines, strict=True):
+        if not isinstance(item, Node):
+            check.report(line, "each quiz item must be a mapping")
+            ok = False
+            continue
+        spec = _load_quiz_item(check, item)
+        if spec and spec.slug in slugs:
+            check.report(item.lines["slug"], f"duplicate quiz slug '{spec.slug}' in this lesson")
+            spec = None
+        if spec:
+            slugs.add(spec.slug)
+            quiz.append(spec)
+        else:
+            ok = False
+    return quiz if ok else None
+
+
+def _load_quiz_item(check: Checker, item: Node) -> QuizSpec | None:
+    kind = item.get("type")
+    needs_options = kind in (QuizKind.SINGLE, QuizKind.MULTIPLE)
+    complete = check.fields(
+        item,
+        "quiz item",
+        {"slug", "type", "question", "answer", "explanation"}
+        | ({"options"} if needs_options else set()),
+        {"options"} if kind != QuizKind.TRUE_FALSE else set(),
+    )
+    slug = check.slug(item, "slug", "quiz item")
+    question = check.text(item, "question", "quiz item")
+    explanation = check.text(item, "explanation", "quiz item")
+    if kind not in set(QuizKind):
+        check.report(
+            check.line_of(item, "type"),
+            f"quiz type must be single, multiple or true_false, got {kind!r}",
+        )
+        return None
+    answer_line = check.line_of(item, "answer")
+    answer = item.get("answer")
+    if kind == QuizKind.TRUE_FALSE:
+        if "options" in item:
+            check.report(item.lines["options"], "a true_false item has no options")
+        if not isinstance(answer, bool):
+            check.report(answer_line, "a true_false item needs 'answer: true' or 'answer: false'")
+            return None
+        options, indexes = [], [1 if answer else 0]
+    else:
+        options = item.get("options")
+        if (
+            not isinstance(options, list)
+            or not 2 <= len(options) <= 6
+            or not all(isinstance(o, str | int | float) and str(o).strip() for o in options)
+        ):
+            check.report(check.line_of(item, "options"), "options must be a list of 2 to 6 texts")
+            return None
+        options = [str(o).strip() for o in options]
+        letters = answer if isinstance(answer, list) else [answer]
+        if "answer" not in item:
+            return None
+        if not letters or any(
+            not isinstance(a, str) or a not in LETTERS[: len(options)] for a in letters
+        ):
+            check.report(
+                answer_line,
+                f"answer must name the correct option(s) with letters "
+                f"{LETTERS[0]}–{LETTERS[len(options) - 1]}",
+            )
+            return None
+        indexes = sorted({LETTERS.index(a) for a in letters})
+        if kind == QuizKind.SINGLE and (len(indexes) != 1 or isinstance(answer, list)):
+            check.report(answer_line, "a single-choice item has exactly one correct letter")
+            return None
+        if kind == QuizKind.MULTIPLE and not isinstance(answer, list):
+            check.report(answer_line, "a multiple-choice item lists its correct letters: [A, C]")
+            return None
+    if not (complete and slug and question and explanation):
+        return None
+    return QuizSpec(slug, str(kind), question, options, indexes, explanation)
+
+
+def _load_practice(check: Checker, lesson: Node, task_slugs: dict[str, str]):
+    item = lesson["practice"]
+    if not isinstance(item, Node):
+        check.report(lesson.lines["practice"], "'practice' must be a mapping")
+        return None
+    complete = check.fields(
+        item, "practice task", {"slug", "kind", "title", "instructions", "record"}
+    )
+    slug = check.slug(item, "slug", "practice task")
+    if slug in task_slugs:
+        check.report(
+            item.lines["slug"],
+            f"duplicate practice task slug '{slug}' (also in {task_slugs[slug]})",
+        )
+        slug = None
+    elif slug:
+        task_slugs[slug] = check.name
+    kind = item.get("kind")
+    if kind not in set(PracticeKind):
+        check.report(
+            check.line_of(item, "kind"),
+            f"practice kind must be one of {', '.join(PracticeKind)}, got {kind!r}",
+        )
+        kind = None
+    title = check.bilingual(item, "title", "practice task")
+    instructions = check.text(item, "instructions", "practice task")
+    record = check.text(item, "record", "practice task")
+    for key, text in (("instructions", instructions), ("record", record)):
+        if text:
+            for construct in lesson_markdown.inspect(text)[0]:
+                check.report(item.lines[key], f"unsafe HTML {construct} in '{key}'")
+    if complete and slug and kind and title and instructions and record:
+        return PracticeSpec(slug, kind, title, instructions, record)
+    return None
