@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.models import Dimension, Observation, OutcomeKind, ProblemTag, VisitMode
+from lms.models.curriculum import DIMENSION_LABELS
 from lms.services.visits import VisitInput
 
 
@@ -84,7 +85,7 @@ class VisitForm(FlaskForm):
 
 
 for _dimension in Dimension:
-    setattr(VisitForm, f"level_{_dimension.value}", RadioField(_dimension.label))
+    setattr(VisitForm, f"level_{_dimension.value}", RadioField(DIMENSION_LABELS[_dimension]))
     setattr(
         VisitForm,
         f"note_{_dimension.value}",

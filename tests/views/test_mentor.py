@@ -346,3 +346,10 @@ def test_caseload_of_200_trainees_runs_a_fixed_number_of_queries(
     response, many = count_queries(lambda: client.get("/mentor/"))
     assert response.status_code == 200 and "共 200 人" in response.get_data(as_text=True)
     assert many == few, (few, many)
+
+
+def test_the_visit_form_in_english(world, login):
+    client = login(world["mentor"])
+    client.post("/locale", data={"locale": "en"})
+    page = client.get(f"/mentor/trainees/{world['甲'].id}/visits/new").get_data(as_text=True)
+    assert "Using ICT tools" in page and "With help" in page and "ICT工具运用能力" not in page
