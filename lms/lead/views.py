@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
+from lms.auth.views import safe_next
 from lms.db import db
 from lms.errors import ValidationError
 from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
@@ -263,7 +264,7 @@ def end_assignment(assignment_id: int):
     db.session.commit()
     flash(_("已结束这项导师分配。"), "success")
     return redirect(
-        request.form.get("back") or url_for("lead.programme", programme_id=programme.id)
+        safe_next(request.form.get("back")) or url_for("lead.programme", programme_id=programme.id)
     )
 
 

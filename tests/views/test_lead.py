@@ -314,3 +314,16 @@ def test_the_trainee_list_is_paged(app, setup, login, monkeypatch):
     assert "共 3 人" in first and "1 / 2" in first and first.count('class="small"') == 2
     second = client.get(url + "?page=2").get_data(as_text=True)
     assert "2 / 2" in second and second.count('class="small"') == 1
+
+
+def test_ending_an_assignment_never_redirects_off_site(app, setup, login):
+    with app.app_context():
+        assignment = assign(setup["mentor"], cohort=db.session.get(Cohort, setup["c1"].id))
+        db.session.commit()
+    client = login(setup["lead"])
+    response = client.post(
+        f"/lead/assignments/{assignment.id}/end", data={"back": "https://evil.example/"}
+    )
+    assert response.headers["Location"] == f"/lead/programmes/{setup['mine'].id}"
+    with app.app_context():
+        assert db.session.get(MentorAssignment, assignment.id).ends_on == TODAY
