@@ -26,7 +26,8 @@ from lms.db import db, new_uuid
 from lms.errors import ValidationError
 from lms.models import Course, Lesson, PracticeRecord, PracticeTask, Role
 from lms.permissions import guard_blueprint
-from lms.services import ladder, learning, practice
+from lms.services import ladder, learning, practice, schedule
+from lms.services.curriculum_yaml import SLUG
 
 from .forms import UNITS, ConfirmForm, PracticeForm
 
@@ -73,8 +74,13 @@ def home():
         .order_by(PracticeRecord.happened_on.desc(), PracticeRecord.id.desc())
         .limit(3)
     ).all()
+    next_visit = schedule.schedules([me.id])[me.id].next_due
     return render_template(
-        "learn/home.html", status=status, continue_lesson=continue_lesson, recent=recent
+        "learn/home.html",
+        status=status,
+        continue_lesson=continue_lesson,
+        recent=recent,
+        next_visit=next_visit,
     )
 
 
@@ -327,5 +333,7 @@ class _RecordData:
 @bp.get("/img/<course_slug>/<filename>")
 def lesson_image(course_slug: str, filename: str):
     """Pictures used by lessons, straight from the curriculum folder."""
+    if not SLUG.match(course_slug):
+        abort(404)
     folder = Path(current_app.config["CURRICULA_PATH"]) / "courses" / course_slug / "img"
     return send_from_directory(folder, filename, max_age=86400)

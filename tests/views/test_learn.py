@@ -21,7 +21,7 @@ from lms.models import (
     RecordStatus,
 )
 from tests.conftest import form_errors
-from tests.factories import make_record, make_user
+from tests.factories import enroll, make_cohort, make_programme, make_record, make_user
 
 
 @pytest.fixture
@@ -60,8 +60,15 @@ def count(model, **where):
     return db.session.scalar(query)
 
 
-def test_home_shows_ladder_next_step_and_continue(me):
+def test_home_shows_ladder_next_step_and_continue(app, me, trainee):
+    with app.app_context():
+        programme = make_programme()
+        enroll(db.session.merge(trainee), make_cohort(programme, starts_on=local_today()))
+        db.session.commit()
     page = me.get("/learn/").get_data(as_text=True)
+    due = local_today() + timedelta(days=14)
+    year = f"{due.year}年" if due.year != local_today().year else ""
+    assert f"导师下次回访：{year}{due.month}月{due.day}日前后" in page
     assert "你在这里" in page and "升到第3级「三」还需要：" in page
     assert 'href="/learn/courses/basics">学完《手机入门》并通过小测验</a>' in page
     assert 'href="/learn/lessons/basics-charge"' in page  # continue learning
@@ -352,3 +359,9 @@ def test_trainee_pages_run_a_fixed_number_of_queries(app, me, trainee, count_que
             make_record(user, happened_on=local_today() - timedelta(days=day * 3))
         db.session.commit()
     assert counts() == few
+
+
+def test_lesson_pictures_stay_inside_the_curriculum(me):
+    assert me.get("/learn/img/../ladder.yaml").status_code == 404
+    assert me.get("/learn/img/basics/../course.yaml").status_code == 404
+    assert me.get("/learn/img/Basics!/charger.png").status_code == 404
