@@ -226,6 +226,7 @@ def test_log_a_sale_with_a_photo_edit_it_and_see_monthly_totals(app, me, trainee
     [
         ({"happened_on": (local_today() + timedelta(days=1)).isoformat()}, ["日期不能晚于今天。"]),
         ({"amount": "-5"}, ["金额不能是负数。"]),
+        ({"kind": "", "channel": "fax"}, ["请选择这是哪种实践。", "请选择在哪里卖的或发的。"]),
         ({"amount": "1000000.01"}, ["一笔超过 ¥1,000,000，请检查是不是多打了0。"]),
         ({"amount": "十块"}, ["金额只能填数字，比如 128.50。"]),
         ({"product": "  "}, ["请填写卖了什么（或发布了什么商品）。"]),
