@@ -327,3 +327,28 @@ def test_ending_an_assignment_never_redirects_off_site(app, setup, login):
     assert response.headers["Location"] == f"/lead/programmes/{setup['mine'].id}"
     with app.app_context():
         assert db.session.get(MentorAssignment, assignment.id).ends_on == TODAY
+
+
+def test_times_are_stored_in_utc_and_shown_in_china_time(app, setup, login):
+    from datetime import datetime
+
+    from lms.models import RungPromotion
+
+    with app.app_context():
+        db.session.add(
+            RungPromotion(
+                trainee_id=setup["trainee"].id,
+                kind="promotion",
+                from_rung=1,
+                to_rung=3,
+                signed_by_id=setup["mentor"].id,
+                signed_at=datetime(2026, 1, 1, 17, 30),
+                evidence={},
+            )
+        )
+        db.session.commit()
+    client = login(setup["lead"])
+    page = client.get(
+        f"/lead/programmes/{setup['mine'].id}/trainees/{setup['trainee'].id}/report"
+    ).get_data(as_text=True)
+    assert "2026/1/2 01:30" in page  # 17:30 UTC on 1 January is 01:30 on 2 January in China
