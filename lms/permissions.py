@@ -22,6 +22,12 @@ HOME_ENDPOINTS = {
 }
 
 
+def acting_user() -> User:
+    """The logged-in user as a plain model object (services and audit records need the object,
+    not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
 def home_endpoint(user: User) -> str:
     return HOME_ENDPOINTS[user.role]
 

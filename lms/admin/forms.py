@@ -27,7 +27,3 @@ class UserForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = [SelectChoice(r.value, r.label) for r in Role]
-
-
-class ConfirmForm(FlaskForm):
-    """A bare form for POST buttons: CSRF token only."""

@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from lms.db import db
 from lms.errors import ValidationError
+from lms.forms import ConfirmForm
 from lms.models import Role, User
 from lms.permissions import guard_blueprint
 from lms.services import accounts
 
-from .forms import ConfirmForm, UserForm
+from .forms import UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 guard_blueprint(bp, Role.ADMIN)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.clock import utcnow
 from lms.db import db
 from lms.errors import ValidationError
-from lms.permissions import home_endpoint
+from lms.permissions import acting_user, home_endpoint
 from lms.services import accounts
 
 from .forms import LocaleForm, LoginForm, PasswordForm
@@ -89,7 +89,7 @@ def change_password():
         return render_template("auth/password.html", form=form), (
             422 if request.method == "POST" else 200
         )
-    user = current_user._get_current_object()
+    user = acting_user()
     try:
         accounts.change_password(user, form.current.data, form.password.data)
     except ValidationError as e:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms import ui_language
-from lms.clock import local_today
+from lms.clock import local_today, parse_date
 from lms.db import db
 from lms.models import (
     Cohort,
@@ -20,13 +20,13 @@ from lms.models import (
     RecordStatus,
     RungPromotion,
 )
-from lms.permissions import get_programme_or_404, get_programme_trainee_or_404
+from lms.permissions import acting_user, get_programme_or_404, get_programme_trainee_or_404
 from lms.services import dashboard as dash
 from lms.services import exports, ladder
 from lms.services.dashboard_tables import tables
 from lms.services.indicators import Period, Scope
 
-from .views import bp, me, parse_date
+from .views import bp
 
 PRESETS = {"30d": 30, "90d": 90, "365d": 365, "730d": 730}
 PER_PAGE = 100
@@ -74,7 +74,7 @@ def _filters(ctx) -> dict:
 
 @bp.get("/programmes/<int:programme_id>/dashboard")
 def dashboard(programme_id: int):
-    programme = get_programme_or_404(me(), programme_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
     ctx = _context(programme)
     return render_template(
         "lead/dashboard.html",
@@ -88,7 +88,7 @@ def dashboard(programme_id: int):
 
 @bp.get("/programmes/<int:programme_id>/dashboard/<key>.<fmt>")
 def export(programme_id: int, key: str, fmt: str):
-    programme = get_programme_or_404(me(), programme_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
     ctx = _context(programme)
     table = next((t for t in tables(ctx) if t.key == key), None)
     if table is None or fmt not in ("csv", "xlsx"):
@@ -106,7 +106,7 @@ def export(programme_id: int, key: str, fmt: str):
 
 @bp.get("/programmes/<int:programme_id>/trainees")
 def trainees(programme_id: int):
-    programme = get_programme_or_404(me(), programme_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
     ctx = _context(programme)
     indicator = request.args.get("indicator", "all")
     if indicator not in dash.INDICATORS:
@@ -133,8 +133,8 @@ def trainees(programme_id: int):
 
 @bp.get("/programmes/<int:programme_id>/trainees/<int:trainee_id>/report")
 def report(programme_id: int, trainee_id: int):
-    programme = get_programme_or_404(me(), programme_id)
-    trainee = get_programme_trainee_or_404(me(), programme, trainee_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
+    trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)
     status = ladder.evaluate(trainee)
     promotions = db.session.scalars(
         select(RungPromotion)

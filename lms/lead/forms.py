@@ -64,7 +64,3 @@ class RosterForm(FlaskForm):
 class RosterConfirmForm(FlaskForm):
     token = HiddenField()
     consent = BooleanField(_l("我确认：名单上的学员都已签字同意项目收集和使用这些信息。"))
-
-
-class ConfirmForm(FlaskForm):
-    """CSRF only, for POST buttons."""

@@ -8,11 +8,11 @@ from flask import abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 
 from lms.db import db
-from lms.permissions import get_programme_or_404
+from lms.permissions import acting_user, get_programme_or_404
 from lms.services import roster
 
 from .forms import RosterConfirmForm, RosterForm
-from .views import bp, me
+from .views import bp
 
 TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 
@@ -34,7 +34,7 @@ def _stored(programme_id: int, token: str) -> Path:
 
 @bp.route("/programmes/<int:programme_id>/roster", methods=["GET", "POST"])
 def roster_upload(programme_id: int):
-    programme = get_programme_or_404(me(), programme_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
     form = RosterForm()
     if request.method == "GET":
         return render_template("lead/roster_upload.html", programme=programme, form=form)
@@ -64,7 +64,7 @@ def roster_upload(programme_id: int):
 
 @bp.post("/programmes/<int:programme_id>/roster/import")
 def roster_import(programme_id: int):
-    programme = get_programme_or_404(me(), programme_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
     form = RosterConfirmForm()
     path = _stored(programme.id, form.token.data)
     data = path.read_bytes()
@@ -79,7 +79,7 @@ def roster_import(programme_id: int):
             filename=path.name,
         ), 422
     try:
-        imported = roster.import_roster(me(), programme, path.name, data)
+        imported = roster.import_roster(acting_user(), programme, path.name, data)
     except roster.RosterInvalid as invalid:
         db.session.rollback()
         flash(_("名单有问题，一行也没有导入。请改好后重新上传。"), "error")

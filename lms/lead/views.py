@@ -5,19 +5,19 @@ sees all): anything else is a 404. Dashboards, exports and rosters live in the s
 dashboard.py and roster.py, on this same blueprint.
 """
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.views import safe_next
+from lms.clock import parse_date
 from lms.db import db
 from lms.errors import ValidationError
+from lms.forms import ConfirmForm
 from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
 from lms.permissions import (
+    acting_user,
     get_cohort_or_404,
     get_programme_or_404,
     get_programme_trainee_or_404,
@@ -27,26 +27,15 @@ from lms.permissions import (
 from lms.services import programmes as setup
 from lms.services.programmes import SCHEDULE_FIELDS
 
-from .forms import AssignForm, CohortForm, ConfirmForm, MoveForm, ProgrammeForm
+from .forms import AssignForm, CohortForm, MoveForm, ProgrammeForm
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 guard_blueprint(bp, Role.LEAD, Role.ADMIN)
 
 
-def me() -> User:
-    return current_user._get_current_object()
-
-
-def parse_date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-
-
 @bp.get("/")
 def home():
-    visible = programmes_visible_to(me()).subquery()
+    visible = programmes_visible_to(acting_user()).subquery()
     rows = db.session.execute(
         select(
             Programme,
@@ -91,14 +80,14 @@ def new_programme():
         for field in SCHEDULE_FIELDS:
             getattr(form, field).data = Programme.__table__.c[field].default.arg
         return render_template("lead/programme_form.html", form=form, programme=None)
-    lead = me()
+    lead = acting_user()
     if lead.role is Role.ADMIN:  # an admin creates a programme for a lead
         lead = db.session.get(User, form.lead_id.data or 0)
         if lead is None or lead.role is not Role.LEAD:
             form.lead_id.errors = [_("请选择项目负责人。")]
             return render_template("lead/programme_form.html", form=form, programme=None), 422
     try:
-        programme = setup.save_programme(me(), _programme_input(form), lead=lead)
+        programme = setup.save_programme(acting_user(), _programme_input(form), lead=lead)
     except ValidationError as e:
         db.session.rollback()
         e.attach_to(form)
@@ -110,14 +99,14 @@ def new_programme():
 
 @bp.route("/programmes/<int:programme_id>/settings", methods=["GET", "POST"])
 def programme_settings(programme_id: int):
-    programme = get_programme_or_404(me(), programme_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
     form = ProgrammeForm(obj=programme if request.method == "GET" else None)
     _lead_choices(form)
     if request.method == "GET":
         form.villages.data = "\n".join(programme.villages)
         return render_template("lead/programme_form.html", form=form, programme=programme)
     try:
-        setup.save_programme(me(), _programme_input(form), programme)
+        setup.save_programme(acting_user(), _programme_input(form), programme)
     except ValidationError as e:
         db.session.rollback()
         e.attach_to(form)
@@ -129,7 +118,7 @@ def programme_settings(programme_id: int):
 
 @bp.get("/programmes/<int:programme_id>")
 def programme(programme_id: int):
-    programme = get_programme_or_404(me(), programme_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
     counts = dict(
         db.session.execute(
             select(Enrollment.cohort_id, func.count(Enrollment.id))
@@ -169,12 +158,12 @@ def _cohort_input(form: CohortForm) -> setup.CohortInput:
 
 @bp.route("/programmes/<int:programme_id>/cohorts/new", methods=["GET", "POST"])
 def new_cohort(programme_id: int):
-    programme = get_programme_or_404(me(), programme_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
     form = CohortForm()
     if request.method == "GET":
         return render_template("lead/cohort_form.html", form=form, programme=programme)
     try:
-        setup.save_cohort(me(), programme, _cohort_input(form))
+        setup.save_cohort(acting_user(), programme, _cohort_input(form))
     except ValidationError as e:
         db.session.rollback()
         e.attach_to(form)
@@ -186,7 +175,7 @@ def new_cohort(programme_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 def edit_cohort(cohort_id: int):
-    cohort = get_cohort_or_404(me(), cohort_id)
+    cohort = get_cohort_or_404(acting_user(), cohort_id)
     form = CohortForm()
     if request.method == "GET":
         form.process(obj=cohort)
@@ -196,7 +185,7 @@ def edit_cohort(cohort_id: int):
             "lead/cohort_form.html", form=form, programme=cohort.programme, cohort=cohort
         )
     try:
-        setup.save_cohort(me(), cohort.programme, _cohort_input(form), cohort)
+        setup.save_cohort(acting_user(), cohort.programme, _cohort_input(form), cohort)
     except ValidationError as e:
         db.session.rollback()
         e.attach_to(form)
@@ -210,10 +199,10 @@ def edit_cohort(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/close")
 def close_cohort(cohort_id: int):
-    cohort = get_cohort_or_404(me(), cohort_id)
+    cohort = get_cohort_or_404(acting_user(), cohort_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    setup.close_cohort(me(), cohort)
+    setup.close_cohort(acting_user(), cohort)
     db.session.commit()
     flash(_("培训班「%(name)s」已结束。", name=cohort.name), "success")
     return redirect(url_for("lead.programme", programme_id=cohort.programme_id))
@@ -228,12 +217,14 @@ def _mentor_choices(form: AssignForm) -> None:
 
 @bp.route("/cohorts/<int:cohort_id>/mentor", methods=["GET", "POST"])
 def assign_cohort_mentor(cohort_id: int):
-    cohort = get_cohort_or_404(me(), cohort_id)
+    cohort = get_cohort_or_404(acting_user(), cohort_id)
     form = AssignForm()
     _mentor_choices(form)
     if request.method == "POST":
         try:
-            setup.assign_mentor(me(), db.session.get(User, form.mentor_id.data or 0), cohort=cohort)
+            setup.assign_mentor(
+                acting_user(), db.session.get(User, form.mentor_id.data or 0), cohort=cohort
+            )
         except ValidationError as e:
             e.attach_to(form)
         else:
@@ -257,10 +248,10 @@ def end_assignment(assignment_id: int):
             .order_by(Enrollment.id.desc())
         )
         programme = enrolment.cohort.programme if enrolment else abort(404)
-    get_programme_or_404(me(), programme.id)
+    get_programme_or_404(acting_user(), programme.id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    setup.end_assignment(me(), assignment)
+    setup.end_assignment(acting_user(), assignment)
     db.session.commit()
     flash(_("已结束这项导师分配。"), "success")
     return redirect(
@@ -272,14 +263,14 @@ def end_assignment(assignment_id: int):
     "/programmes/<int:programme_id>/trainees/<int:trainee_id>/mentor", methods=["GET", "POST"]
 )
 def assign_trainee_mentor(programme_id: int, trainee_id: int):
-    programme = get_programme_or_404(me(), programme_id)
-    trainee = get_programme_trainee_or_404(me(), programme, trainee_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
+    trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)
     form = AssignForm()
     _mentor_choices(form)
     if request.method == "POST":
         try:
             setup.assign_mentor(
-                me(), db.session.get(User, form.mentor_id.data or 0), trainee=trainee
+                acting_user(), db.session.get(User, form.mentor_id.data or 0), trainee=trainee
             )
         except ValidationError as e:
             e.attach_to(form)
@@ -296,8 +287,8 @@ def assign_trainee_mentor(programme_id: int, trainee_id: int):
 
 @bp.route("/programmes/<int:programme_id>/trainees/<int:trainee_id>/move", methods=["GET", "POST"])
 def move_trainee(programme_id: int, trainee_id: int):
-    programme = get_programme_or_404(me(), programme_id)
-    trainee = get_programme_trainee_or_404(me(), programme, trainee_id)
+    programme = get_programme_or_404(acting_user(), programme_id)
+    trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)
     form = MoveForm()
     form.cohort_id.choices = [
         SelectChoice(c.id, c.name) for c in programme.cohorts if not c.is_closed
@@ -308,7 +299,7 @@ def move_trainee(programme_id: int, trainee_id: int):
             form.cohort_id.errors = [_("请选择一个培训班。")]
         else:
             try:
-                setup.move_trainee(me(), trainee, target)
+                setup.move_trainee(acting_user(), trainee, target)
             except ValidationError as e:
                 e.attach_to(form)
             else:

@@ -1,13 +1,12 @@
 """Forms for the trainee's pages."""
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from lms.clock import parse_date
 from lms.models import Channel, PracticeKind
 from lms.services.practice import PracticeInput
 
@@ -41,10 +40,7 @@ class PracticeForm(FlaskForm):
         self.channel.choices = [SelectChoice(c.value, c.label) for c in Channel]
 
     def to_input(self) -> PracticeInput:
-        try:
-            happened_on = date.fromisoformat((self.happened_on.data or "").strip())
-        except ValueError:
-            happened_on = None
+        happened_on = parse_date(self.happened_on.data)
         return PracticeInput(
             kind=self.kind.data or "",
             happened_on=happened_on,
@@ -64,7 +60,3 @@ class PracticeForm(FlaskForm):
             return upload.read()
         finally:
             upload.close()
-
-
-class ConfirmForm(FlaskForm):
-    """CSRF only, for POST buttons."""

@@ -24,19 +24,16 @@ from sqlalchemy import select
 from lms.clock import local_today
 from lms.db import db, new_uuid
 from lms.errors import ValidationError
+from lms.forms import ConfirmForm
 from lms.models import Course, Lesson, PracticeRecord, PracticeTask, Role
-from lms.permissions import guard_blueprint
+from lms.permissions import acting_user, guard_blueprint
 from lms.services import ladder, learning, practice, schedule
 from lms.services.curriculum_yaml import SLUG
 
-from .forms import UNITS, ConfirmForm, PracticeForm
+from .forms import UNITS, PracticeForm
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 guard_blueprint(bp, Role.TRAINEE)
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _course_or_404(slug: str) -> Course:
@@ -62,7 +59,7 @@ def _my_record_or_404(record_id: int) -> PracticeRecord:
 
 @bp.get("/")
 def home():
-    me = _me()
+    me = acting_user()
     status = ladder.evaluate(me)
     needed = [r.course for r in status.requirements if r.course is not None]
     catalogue = learning.catalogue(me)
@@ -86,7 +83,7 @@ def home():
 
 @bp.get("/courses")
 def courses():
-    me = _me()
+    me = acting_user()
     status = ladder.evaluate(me)
     for_next = {r.course.id for r in status.requirements if r.course is not None}
     catalogue = learning.catalogue(me)
@@ -99,7 +96,7 @@ def courses():
 @bp.get("/courses/<slug>")
 def course(slug: str):
     course = _course_or_404(slug)
-    me = _me()
+    me = acting_user()
     progress = learning.course_progress(me, course)
     return render_template(
         "learn/course.html",
@@ -120,7 +117,7 @@ def _locked_redirect(course: Course, locked: learning.CourseLocked):
 def lesson(slug: str):
     lesson = _lesson_or_404(slug)
     course = lesson.course
-    me = _me()
+    me = acting_user()
     try:
         learning.ensure_open(me, course)
     except learning.CourseLocked as locked:
@@ -146,7 +143,7 @@ def mark_learned(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        learning.mark_learned(_me(), lesson)
+        learning.mark_learned(acting_user(), lesson)
     except learning.CourseLocked as locked:
         return _locked_redirect(lesson.course, locked)
     db.session.commit()
@@ -160,7 +157,7 @@ def mark_learned(slug: str):
 @bp.route("/courses/<slug>/quiz", methods=["GET", "POST"])
 def quiz(slug: str):
     course = _course_or_404(slug)
-    me = _me()
+    me = acting_user()
     try:
         learning.ensure_open(me, course)
     except learning.CourseLocked as locked:
@@ -225,7 +222,7 @@ def _task_or_none(slug: str | None) -> PracticeTask | None:
 
 @bp.get("/practice")
 def practice_list():
-    me = _me()
+    me = acting_user()
     records = db.session.scalars(
         select(PracticeRecord)
         .where(PracticeRecord.trainee_id == me.id)
@@ -241,7 +238,7 @@ def practice_list():
 
 @bp.route("/practice/new", methods=["GET", "POST"])
 def practice_new():
-    me = _me()
+    me = acting_user()
     task = _task_or_none(request.values.get("task"))
     form = PracticeForm()
     if request.method == "GET":

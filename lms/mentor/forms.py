@@ -1,7 +1,5 @@
 """Forms for the mentor's pages."""
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,16 +13,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.clock import parse_date
 from lms.models import Dimension, Observation, OutcomeKind, ProblemTag, VisitMode
 from lms.models.curriculum import DIMENSION_LABELS
 from lms.services.visits import VisitInput
-
-
-def parse_date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
 
 
 class CheckboxesField(SelectMultipleField):
@@ -116,7 +108,3 @@ class OutcomeForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(k.value, k.label) for k in OutcomeKind]
-
-
-class ConfirmForm(FlaskForm):
-    """CSRF only, for POST buttons."""

@@ -6,44 +6,38 @@ assignments: anything else is a 404, so a mentor cannot learn that other trainee
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from lms.clock import local_today
+from lms.clock import local_today, parse_date
 from lms.db import db, new_uuid
 from lms.errors import ValidationError
-from lms.models import FollowUpVisit, PracticeRecord, Role, User
-from lms.permissions import get_assigned_trainee_or_404, guard_blueprint, is_assigned
+from lms.forms import ConfirmForm
+from lms.models import FollowUpVisit, PracticeRecord, Role
+from lms.permissions import acting_user, get_assigned_trainee_or_404, guard_blueprint, is_assigned
 from lms.services import caseload, ladder, learning, practice, schedule, visits
 
 from .forms import (
-    ConfirmForm,
     CorrectionForm,
     OutcomeForm,
     RejectForm,
     SignOffForm,
     VisitForm,
-    parse_date,
 )
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 guard_blueprint(bp, Role.MENTOR)
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _record_or_404(record_id: int) -> PracticeRecord:
     record = db.session.get(PracticeRecord, record_id)
-    if record is None or not is_assigned(_me(), record.trainee_id):
+    if record is None or not is_assigned(acting_user(), record.trainee_id):
         abort(404)
     return record
 
 
 def _visit_or_404(visit_id: int) -> FollowUpVisit:
     visit = db.session.get(FollowUpVisit, visit_id)
-    if visit is None or not is_assigned(_me(), visit.trainee_id):
+    if visit is None or not is_assigned(acting_user(), visit.trainee_id):
         abort(404)
     return visit
 
@@ -57,7 +51,7 @@ def _back_to(trainee_id: int, anchor: str | None = None):
 
 @bp.get("/")
 def home():
-    rows = caseload.caseload(_me())
+    rows = caseload.caseload(acting_user())
     villages, cohorts = caseload.villages_and_cohorts(rows)
     cohort_id = request.args.get("cohort", type=int)
     village = request.args.get("village") or None
@@ -70,7 +64,7 @@ def home():
         cohorts=cohorts,
         cohort_id=cohort_id,
         village=village,
-        pending=caseload.pending_records(_me()),
+        pending=caseload.pending_records(acting_user()),
         form=ConfirmForm(),
         Need=caseload.Need,
     )
@@ -78,7 +72,7 @@ def home():
 
 @bp.get("/trainees/<int:trainee_id>")
 def trainee(trainee_id: int):
-    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     today = local_today()
     status = ladder.evaluate(trainee, today=today)
     return render_template(
@@ -88,15 +82,15 @@ def trainee(trainee_id: int):
         schedule=schedule.schedules([trainee.id], today=today)[trainee.id],
         catalogue=learning.catalogue(trainee),
         events=caseload.timeline(trainee),
-        visits_for_signoff=visits.signoff_visits(_me(), trainee, today),
+        visits_for_signoff=visits.signoff_visits(acting_user(), trainee, today),
         form=ConfirmForm(),
-        now_editable=lambda v: visits.can_edit_visit(_me(), v),
+        now_editable=lambda v: visits.can_edit_visit(acting_user(), v),
     )
 
 
 @bp.route("/trainees/<int:trainee_id>/visits/new", methods=["GET", "POST"])
 def new_visit(trainee_id: int):
-    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     form = VisitForm()
     if request.method == "GET":
         form.uuid.data = new_uuid()
@@ -104,7 +98,7 @@ def new_visit(trainee_id: int):
         form.mode.data = "in_person"
         return render_template("mentor/visit_form.html", form=form, trainee=trainee)
     try:
-        visits.log_visit(_me(), trainee, form.to_input(), uuid=form.uuid.data or None)
+        visits.log_visit(acting_user(), trainee, form.to_input(), uuid=form.uuid.data or None)
     except ValidationError as e:
         db.session.rollback()
         e.attach_to(form)
@@ -117,7 +111,7 @@ def new_visit(trainee_id: int):
 @bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
 def edit_visit(visit_id: int):
     visit = _visit_or_404(visit_id)
-    if not visits.can_edit_visit(_me(), visit):
+    if not visits.can_edit_visit(acting_user(), visit):
         flash(_("只有记录人本人在7天内可以修改回访记录。"), "error")
         return redirect(url_for("mentor.trainee", trainee_id=visit.trainee_id))
     form = VisitForm()
@@ -127,7 +121,7 @@ def edit_visit(visit_id: int):
             "mentor/visit_form.html", form=form, trainee=visit.trainee, visit=visit
         )
     try:
-        visits.update_visit(_me(), visit, form.to_input())
+        visits.update_visit(acting_user(), visit, form.to_input())
     except ValidationError as e:
         db.session.rollback()
         e.attach_to(form)
@@ -145,7 +139,7 @@ def verify(record_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        visits.verify_record(_me(), record)
+        visits.verify_record(acting_user(), record)
     except visits.NotReviewable:
         flash(_("这条记录已经处理过了。"), "info")
         return _back_to(record.trainee_id, "records")
@@ -164,7 +158,7 @@ def reject(record_id: int):
     if request.method == "GET":
         return render_template("mentor/reject.html", form=form, record=record)
     try:
-        visits.reject_record(_me(), record, form.reason.data)
+        visits.reject_record(acting_user(), record, form.reason.data)
     except ValidationError as e:
         e.attach_to(form)
         return render_template("mentor/reject.html", form=form, record=record), 422
@@ -186,10 +180,10 @@ def record_photo(record_id: int):
 
 @bp.route("/trainees/<int:trainee_id>/signoff", methods=["GET", "POST"])
 def signoff(trainee_id: int):
-    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     today = local_today()
     status = ladder.evaluate(trainee, today=today)
-    recent = visits.signoff_visits(_me(), trainee, today)
+    recent = visits.signoff_visits(acting_user(), trainee, today)
     form = SignOffForm()
     form.visit_id.choices = [
         SelectChoice(v.id, f"{v.visited_on.isoformat()} · {v.mode.label}") for v in recent
@@ -209,7 +203,7 @@ def signoff(trainee_id: int):
         visit_id = None
     visit = next((v for v in recent if v.id == visit_id), None)
     try:
-        promotion = visits.sign_off(_me(), trainee, visit, today=today)
+        promotion = visits.sign_off(acting_user(), trainee, visit, today=today)
     except visits.SignOffRefused as refused:
         db.session.rollback()
         return render_template(
@@ -229,14 +223,14 @@ def signoff(trainee_id: int):
 
 @bp.route("/trainees/<int:trainee_id>/correction", methods=["GET", "POST"])
 def correction(trainee_id: int):
-    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     current = ladder.current_rung(trainee)
     form = CorrectionForm()
     form.to_rung.choices = [SelectChoice(level, str(level)) for level in range(current)]
     if request.method == "POST":
         to_rung = request.form.get("to_rung", type=int)
         try:
-            visits.correct_rung(_me(), trainee, to_rung, form.reason.data)
+            visits.correct_rung(acting_user(), trainee, to_rung, form.reason.data)
         except ValidationError as e:
             e.attach_to(form)
         else:
@@ -250,14 +244,18 @@ def correction(trainee_id: int):
 
 @bp.route("/trainees/<int:trainee_id>/outcomes/new", methods=["GET", "POST"])
 def new_outcome(trainee_id: int):
-    trainee = get_assigned_trainee_or_404(_me(), trainee_id)
+    trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     form = OutcomeForm()
     if request.method == "GET":
         form.happened_on.data = local_today().isoformat()
         return render_template("mentor/outcome_form.html", trainee=trainee, form=form)
     try:
         visits.record_outcome(
-            _me(), trainee, form.kind.data or "", parse_date(form.happened_on.data), form.note.data
+            acting_user(),
+            trainee,
+            form.kind.data or "",
+            parse_date(form.happened_on.data),
+            form.note.data,
         )
     except ValidationError as e:
         e.attach_to(form)
