@@ -1,13 +1,14 @@
 """乡村电商学堂: the application factory."""
 
 from flask import Flask, has_request_context, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from sqlalchemy import text
 
 from lms.assets import init_assets
 from lms.config import ROOT, Config
 from lms.db import db
+from lms.display import format_short_date, format_yuan, ui_language
 from lms.extensions import babel, compress, csrf, login_manager, migrate
 
 
@@ -113,31 +114,6 @@ def _init_templates(app: Flask) -> None:
     @app.context_processor
     def _locale():
         return {"current_locale": ui_language()}
-
-
-def ui_language() -> str:
-    """'en' or 'zh_CN': the catalog in use (Babel spells the Chinese locale zh_Hans_CN)."""
-    return "en" if get_locale().language == "en" else "zh_CN"
-
-
-def format_yuan(fen: int | None) -> str:
-    """Integer fen as people read money: 12850 → ¥128.50."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
-
-
-def format_short_date(value) -> str:
-    """11月22日 in Chinese, Nov 22 in English; the year only when it is not this year."""
-    if not value:
-        return ""
-    from lms.clock import local_today
-
-    same_year = value.year == local_today().year
-    if ui_language() == "en":
-        return format_date(value, "MMM d" if same_year else "MMM d, y")
-    return format_date(value, "M月d日" if same_year else "y年M月d日")
 
 
 def _init_health(app: Flask) -> None:

@@ -61,3 +61,12 @@ def test_both_catalogs_translate_every_message(tmp_path):
         translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
         missing = wanted - translated
         assert not missing, f"{locale} lacks {sorted(missing)[:5]} (run make extract-messages)"
+
+
+def test_money_is_shown_in_yuan_with_its_sign(app):
+    from lms.display import format_yuan
+    from lms.services.dashboard import yuan
+
+    assert format_yuan(12850) == "¥128.50" and format_yuan(123456789) == "¥1,234,567.89"
+    assert format_yuan(-7250) == "-¥72.50"  # not ¥-73.50: floor division of negatives
+    assert yuan(-7250.5) == "-¥72.50" and yuan(None) == "—"

@@ -6,9 +6,9 @@ from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms import ui_language
 from lms.clock import local_today, parse_date
 from lms.db import db
+from lms.display import ui_language
 from lms.models import (
     Cohort,
     Course,
@@ -58,7 +58,7 @@ def _context(programme):
         _scope(programme),
         _period(),
         today=local_today(),
-        locale="en" if ui_language() == "en" else "zh",
+        locale=ui_language(),
     )
 
 

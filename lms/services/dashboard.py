@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from lms.db import db
+from lms.display import format_yuan
 from lms.models import (
     Course,
     Enrollment,
@@ -32,10 +33,8 @@ from lms.services.indicators import (
 
 
 def yuan(fen: int | float | None) -> str:
-    if fen is None:
-        return "—"
-    fen = round(fen)
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
+    """Money for a table cell: a median may be a half fen, and "—" stands for no value."""
+    return "—" if fen is None else format_yuan(round(fen))
 
 
 @dataclass

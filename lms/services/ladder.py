@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.clock import local_today
 from lms.db import db
+from lms.display import ui_language
 from lms.models import (
     Course,
     CourseCompletion,
@@ -133,7 +133,7 @@ def evaluate_many(
         .order_by(PracticeRecord.happened_on.desc())
     ).all():
         verified[trainee_id].append((record_id, kind, happened_on))
-    locale = "en" if get_locale().language == "en" else "zh"
+    locale = ui_language()
     return {i: _status(rungs, currents[i], completed[i], verified[i], today, locale) for i in ids}
 
 
