@@ -70,3 +70,14 @@ def test_money_is_shown_in_yuan_with_its_sign(app):
     assert format_yuan(12850) == "¥128.50" and format_yuan(123456789) == "¥1,234,567.89"
     assert format_yuan(-7250) == "-¥72.50"  # not ¥-73.50: floor division of negatives
     assert yuan(-7250.5) == "-¥72.50" and yuan(None) == "—"
+
+
+def test_every_member_of_every_labelled_enum_has_a_label(app):
+    import lms.services.schedule  # noqa: F401  (DueReason lives in a service)
+    from lms.models.labelled import Labelled
+
+    enums = Labelled.__subclasses__()
+    assert len(enums) >= 12
+    with app.test_request_context():
+        for enum in enums:
+            assert all(member.label for member in enum), enum

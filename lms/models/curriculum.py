@@ -23,19 +23,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import db, str_enum
+from lms.models.labelled import Labelled
 
 
-class Dimension(StrEnum):
+class Dimension(Labelled):
     """The four capability dimensions of seed 000 §4."""
 
     TOOL_USE = "tool_use"
     INFO_ANALYSIS = "info_analysis"
     ONLINE_COORDINATION = "online_coordination"
     RESOURCE_INNOVATION = "resource_innovation"
-
-    @property
-    def label(self) -> str:
-        return str(DIMENSION_LABELS[self])
 
 
 DIMENSION_LABELS = {
@@ -44,9 +41,10 @@ DIMENSION_LABELS = {
     Dimension.ONLINE_COORDINATION: _l("在线合作协调能力"),
     Dimension.RESOURCE_INNOVATION: _l("资源整合创新能力"),
 }
+Dimension.labels = DIMENSION_LABELS
 
 
-class PracticeKind(StrEnum):
+class PracticeKind(Labelled):
     """What a practice record (and the practice task asking for it) is about."""
 
     SALE = "sale"
@@ -54,10 +52,6 @@ class PracticeKind(StrEnum):
     SHORT_VIDEO = "short_video"
     SHOP_OPENED = "shop_opened"
     PRODUCT_LISTING = "product_listing"
-
-    @property
-    def label(self) -> str:
-        return str(PRACTICE_KIND_LABELS[self])
 
 
 PRACTICE_KIND_LABELS = {
@@ -67,6 +61,7 @@ PRACTICE_KIND_LABELS = {
     PracticeKind.SHOP_OPENED: _l("开网店"),
     PracticeKind.PRODUCT_LISTING: _l("商品上架/发布"),
 }
+PracticeKind.labels = PRACTICE_KIND_LABELS
 
 
 class QuizKind(StrEnum):

@@ -10,38 +10,39 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
 from lms.db import db, new_uuid, str_enum
+from lms.models.labelled import Labelled
 from lms.models.people import User
 
 
-class VisitMode(StrEnum):
+class VisitMode(Labelled):
     IN_PERSON = "in_person"
     PHONE = "phone"
     VIDEO = "video"
 
-    @property
-    def label(self) -> str:
-        return str(
-            {"in_person": _l("上门"), "phone": _l("电话"), "video": _l("视频通话")}[self.value]
-        )
+
+VisitMode.labels = {
+    VisitMode.IN_PERSON: _l("上门"),
+    VisitMode.PHONE: _l("电话"),
+    VisitMode.VIDEO: _l("视频通话"),
+}
 
 
-class Observation(StrEnum):
+class Observation(Labelled):
     """How the trainee does in one capability dimension, as the mentor saw it."""
 
     NOT_YET = "not_yet"
     WITH_HELP = "with_help"
     INDEPENDENT = "independent"
 
-    @property
-    def label(self) -> str:
-        return str(
-            {"not_yet": _l("还不会"), "with_help": _l("有人帮能做"), "independent": _l("能独立做")}[
-                self.value
-            ]
-        )
+
+Observation.labels = {
+    Observation.NOT_YET: _l("还不会"),
+    Observation.WITH_HELP: _l("有人帮能做"),
+    Observation.INDEPENDENT: _l("能独立做"),
+}
 
 
-class ProblemTag(StrEnum):
+class ProblemTag(Labelled):
     CONNECTIVITY = "connectivity"
     DEVICE = "device"
     LOGISTICS = "logistics"
@@ -51,10 +52,6 @@ class ProblemTag(StrEnum):
     CONFIDENCE = "confidence"
     FAMILY_TIME = "family_time"
     OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(PROBLEM_LABELS[self])
 
 
 PROBLEM_LABELS = {
@@ -68,6 +65,7 @@ PROBLEM_LABELS = {
     ProblemTag.FAMILY_TIME: _l("家庭/时间"),
     ProblemTag.OTHER: _l("其他"),
 }
+ProblemTag.labels = PROBLEM_LABELS
 
 
 class FollowUpVisit(db.Model):
@@ -123,22 +121,19 @@ class RungPromotion(db.Model):
     visit: Mapped[FollowUpVisit | None] = relationship()
 
 
-class OutcomeKind(StrEnum):
+class OutcomeKind(Labelled):
     """Training → employment → entrepreneurship (seed 002)."""
 
     EMPLOYED = "employed"
     SHOP_OPENED = "shop_opened"
     BUSINESS_STARTED = "business_started"
 
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                "employed": _l("从事电商工作"),
-                "shop_opened": _l("开了网店"),
-                "business_started": _l("创业"),
-            }[self.value]
-        )
+
+OutcomeKind.labels = {
+    OutcomeKind.EMPLOYED: _l("从事电商工作"),
+    OutcomeKind.SHOP_OPENED: _l("开了网店"),
+    OutcomeKind.BUSINESS_STARTED: _l("创业"),
+}
 
 
 class Outcome(db.Model):

@@ -2,7 +2,6 @@
 
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -11,21 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
 from lms.db import db, str_enum
+from lms.models.labelled import Labelled
 
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Role(StrEnum):
+class Role(Labelled):
     TRAINEE = "trainee"
     MENTOR = "mentor"
     LEAD = "lead"
     ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
 
 
 ROLE_LABELS = {
@@ -34,26 +30,22 @@ ROLE_LABELS = {
     Role.LEAD: _l("项目负责人"),
     Role.ADMIN: _l("管理员"),
 }
+Role.labels = ROLE_LABELS
 
 
-class Gender(StrEnum):
+class Gender(Labelled):
     FEMALE = "female"
     MALE = "male"
 
-    @property
-    def label(self) -> str:
-        return str(_l("女") if self is Gender.FEMALE else _l("男"))
+
+Gender.labels = {Gender.FEMALE: _l("女"), Gender.MALE: _l("男")}
 
 
-class HouseholdCategory(StrEnum):
+class HouseholdCategory(Labelled):
     ORDINARY = "ordinary"  # 普通农户
     FORMERLY_POOR = "formerly_poor"  # 脱贫户
     MONITORED = "monitored"  # 监测户
     DEMONSTRATION = "demonstration"  # 示范户
-
-    @property
-    def label(self) -> str:
-        return str(HOUSEHOLD_LABELS[self])
 
 
 HOUSEHOLD_LABELS = {
@@ -62,6 +54,7 @@ HOUSEHOLD_LABELS = {
     HouseholdCategory.MONITORED: _l("监测户"),
     HouseholdCategory.DEMONSTRATION: _l("示范户"),
 }
+HouseholdCategory.labels = HOUSEHOLD_LABELS
 
 
 class User(UserMixin, db.Model):

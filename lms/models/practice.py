@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
@@ -11,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.clock import utcnow
 from lms.db import db, new_uuid, str_enum
 from lms.models.curriculum import PracticeKind, PracticeTask
+from lms.models.labelled import Labelled
 from lms.models.people import User
 
 
-class Channel(StrEnum):
+class Channel(Labelled):
     WECHAT_MOMENTS = "wechat_moments"
     WECHAT_GROUP = "wechat_group"
     DOUYIN = "douyin"
@@ -23,10 +23,6 @@ class Channel(StrEnum):
     PINDUODUO = "pinduoduo"
     COMMUNITY_GROUP_BUYING = "community_group_buying"
     OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(CHANNEL_LABELS[self])
 
 
 CHANNEL_LABELS = {
@@ -39,16 +35,13 @@ CHANNEL_LABELS = {
     Channel.COMMUNITY_GROUP_BUYING: _l("社区团购"),
     Channel.OTHER: _l("其他"),
 }
+Channel.labels = CHANNEL_LABELS
 
 
-class RecordStatus(StrEnum):
+class RecordStatus(Labelled):
     SELF_REPORTED = "self_reported"
     VERIFIED = "verified"
     REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
 
 
 STATUS_LABELS = {
@@ -56,6 +49,7 @@ STATUS_LABELS = {
     RecordStatus.VERIFIED: _l("导师已核实"),
     RecordStatus.REJECTED: _l("未通过核实"),
 }
+RecordStatus.labels = STATUS_LABELS
 
 
 class PracticeRecord(db.Model):

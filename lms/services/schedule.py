@@ -22,7 +22,6 @@ fixed number of queries, a few open follow-ups per trainee.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -40,25 +39,23 @@ from lms.models import (
     PracticeTask,
     Programme,
 )
+from lms.models.labelled import Labelled
 from lms.sqlfuncs import local_date_plus
 
 
-class DueReason(StrEnum):
+class DueReason(Labelled):
     COURSE_COMPLETED = "course_completed"
     FIRST_SALE = "first_sale"
     REGULAR = "regular"
     AGREED = "agreed"
 
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                "course_completed": _l("学完有实践任务的课"),
-                "first_sale": _l("第一笔销售"),
-                "regular": _l("定期回访"),
-                "agreed": _l("上次约定的回访"),
-            }[self.value]
-        )
+
+DueReason.labels = {
+    DueReason.COURSE_COMPLETED: _l("学完有实践任务的课"),
+    DueReason.FIRST_SALE: _l("第一笔销售"),
+    DueReason.REGULAR: _l("定期回访"),
+    DueReason.AGREED: _l("上次约定的回访"),
+}
 
 
 @dataclass(frozen=True)
