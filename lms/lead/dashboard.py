@@ -23,7 +23,7 @@ from lms.models import (
 from lms.permissions import acting_user, get_programme_or_404, get_programme_trainee_or_404
 from lms.services import dashboard as dash
 from lms.services import exports, ladder
-from lms.services.dashboard_tables import tables
+from lms.services.dashboard_tables import BUILDERS, tables
 from lms.services.indicators import Period, Scope
 
 from .views import bp
@@ -89,10 +89,10 @@ def dashboard(programme_id: int):
 @bp.get("/programmes/<int:programme_id>/dashboard/<key>.<fmt>")
 def export(programme_id: int, key: str, fmt: str):
     programme = get_programme_or_404(acting_user(), programme_id)
-    ctx = _context(programme)
-    table = next((t for t in tables(ctx) if t.key == key), None)
-    if table is None or fmt not in ("csv", "xlsx"):
+    if key not in BUILDERS or fmt not in ("csv", "xlsx"):
         abort(404)
+    ctx = _context(programme)
+    table = BUILDERS[key](ctx)
     name = f"{programme.id}-{key}-{ctx.period.start}-{ctx.period.end}.{fmt}"
     if fmt == "csv":
         body, mimetype = exports.to_csv(table), "text/csv; charset=utf-8"

@@ -22,18 +22,7 @@ from lms.services.indicators import AGE_BANDS, STILL_PRACTISING, monthly_sales
 
 
 def tables(ctx: Context) -> list[Table]:
-    return [
-        _rungs(ctx),
-        _transitions(ctx),
-        _climb_days(ctx),
-        _funnel(ctx),
-        _loop(ctx),
-        _mentors(ctx),
-        _sales(ctx),
-        _income(ctx),
-        _lasting(ctx),
-        _equity(ctx),
-    ]
+    return [build(ctx) for build in BUILDERS.values()]
 
 
 def _rungs(ctx: Context) -> Table:
@@ -297,3 +286,18 @@ def _equity(ctx: Context) -> Table:
         gap.append(Cell(points, "—" if points is None else f"{points:+d}"))
     table.rows.append(gap)
     return table
+
+
+# Each table by its key, in the order the dashboard shows them; an export builds only its own.
+BUILDERS = {
+    "rungs": _rungs,
+    "transitions": _transitions,
+    "climb_days": _climb_days,
+    "funnel": _funnel,
+    "loop": _loop,
+    "mentors": _mentors,
+    "sales": _sales,
+    "income": _income,
+    "lasting": _lasting,
+    "equity": _equity,
+}

@@ -156,6 +156,13 @@ def names(ctx, indicator, arg=None, **groups):
     return sorted(f.name for f in dash.select_trainees(ctx, indicator, arg, groups))
 
 
+def test_each_table_is_built_under_its_own_key(world):
+    from lms.services.dashboard_tables import BUILDERS
+
+    ctx, _ = world
+    assert [build(ctx).key for build in BUILDERS.values()] == list(BUILDERS)
+
+
 def test_scope_is_current_enrolments_of_the_programme(world):
     ctx, _ = world
     assert sorted(f.name for f in ctx.facts.values()) == ["一", "三", "二", "四"]
