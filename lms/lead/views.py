@@ -55,11 +55,12 @@ def home():
     return render_template("lead/home.html", rows=rows)
 
 
-def _lead_choices(form: ProgrammeForm) -> None:
-    leads = db.session.scalars(
-        select(User).where(User.role == Role.LEAD, User.is_active).order_by(User.name)
+def _offer_users(field, role: Role) -> None:
+    """Fill a select field with the active users of one role, by name."""
+    users = db.session.scalars(
+        select(User).where(User.role == role, User.is_active).order_by(User.name)
     )
-    form.lead_id.choices = [SelectChoice(u.id, u.name) for u in leads]
+    field.choices = [SelectChoice(u.id, u.name) for u in users]
 
 
 def _programme_input(form: ProgrammeForm) -> setup.ProgrammeInput:
@@ -75,7 +76,7 @@ def _programme_input(form: ProgrammeForm) -> setup.ProgrammeInput:
 @bp.route("/programmes/new", methods=["GET", "POST"])
 def new_programme():
     form = ProgrammeForm()
-    _lead_choices(form)
+    _offer_users(form.lead_id, Role.LEAD)
     if request.method == "GET":
         for field in SCHEDULE_FIELDS:
             getattr(form, field).data = Programme.__table__.c[field].default.arg
@@ -101,7 +102,7 @@ def new_programme():
 def programme_settings(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = ProgrammeForm(obj=programme if request.method == "GET" else None)
-    _lead_choices(form)
+    _offer_users(form.lead_id, Role.LEAD)
     if request.method == "GET":
         form.villages.data = "\n".join(programme.villages)
         return render_template("lead/programme_form.html", form=form, programme=programme)
@@ -208,18 +209,11 @@ def close_cohort(cohort_id: int):
     return redirect(url_for("lead.programme", programme_id=cohort.programme_id))
 
 
-def _mentor_choices(form: AssignForm) -> None:
-    mentors = db.session.scalars(
-        select(User).where(User.role == Role.MENTOR, User.is_active).order_by(User.name)
-    )
-    form.mentor_id.choices = [SelectChoice(u.id, u.name) for u in mentors]
-
-
 @bp.route("/cohorts/<int:cohort_id>/mentor", methods=["GET", "POST"])
 def assign_cohort_mentor(cohort_id: int):
     cohort = get_cohort_or_404(acting_user(), cohort_id)
     form = AssignForm()
-    _mentor_choices(form)
+    _offer_users(form.mentor_id, Role.MENTOR)
     if request.method == "POST":
         try:
             setup.assign_mentor(
@@ -266,7 +260,7 @@ def assign_trainee_mentor(programme_id: int, trainee_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)
     form = AssignForm()
-    _mentor_choices(form)
+    _offer_users(form.mentor_id, Role.MENTOR)
     if request.method == "POST":
         try:
             setup.assign_mentor(

@@ -36,18 +36,15 @@ bp = Blueprint("learn", __name__, url_prefix="/learn")
 guard_blueprint(bp, Role.TRAINEE)
 
 
-def _course_or_404(slug: str) -> Course:
-    course = db.session.scalar(
-        select(Course).where(Course.slug == slug, Course.archived_at.is_(None))
-    )
-    return course or abort(404)
+def _current(model, slug: str | None):
+    """The course, lesson or practice task with this slug, unless it has been archived."""
+    if not slug:
+        return None
+    return db.session.scalar(select(model).where(model.slug == slug, model.archived_at.is_(None)))
 
 
-def _lesson_or_404(slug: str) -> Lesson:
-    lesson = db.session.scalar(
-        select(Lesson).where(Lesson.slug == slug, Lesson.archived_at.is_(None))
-    )
-    return lesson or abort(404)
+def _current_or_404(model, slug: str):
+    return _current(model, slug) or abort(404)
 
 
 def _my_record_or_404(record_id: int) -> PracticeRecord:
@@ -95,7 +92,7 @@ def courses():
 
 @bp.get("/courses/<slug>")
 def course(slug: str):
-    course = _course_or_404(slug)
+    course = _current_or_404(Course, slug)
     me = acting_user()
     progress = learning.course_progress(me, course)
     return render_template(
@@ -115,7 +112,7 @@ def _locked_redirect(course: Course, locked: learning.CourseLocked):
 
 @bp.get("/lessons/<slug>")
 def lesson(slug: str):
-    lesson = _lesson_or_404(slug)
+    lesson = _current_or_404(Lesson, slug)
     course = lesson.course
     me = acting_user()
     try:
@@ -139,7 +136,7 @@ def lesson(slug: str):
 
 @bp.post("/lessons/<slug>/learned")
 def mark_learned(slug: str):
-    lesson = _lesson_or_404(slug)
+    lesson = _current_or_404(Lesson, slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -156,7 +153,7 @@ def mark_learned(slug: str):
 
 @bp.route("/courses/<slug>/quiz", methods=["GET", "POST"])
 def quiz(slug: str):
-    course = _course_or_404(slug)
+    course = _current_or_404(Course, slug)
     me = acting_user()
     try:
         learning.ensure_open(me, course)
@@ -212,14 +209,6 @@ def _render_practice_form(form, record=None, task=None, status=200):
     ), status
 
 
-def _task_or_none(slug: str | None) -> PracticeTask | None:
-    if not slug:
-        return None
-    return db.session.scalar(
-        select(PracticeTask).where(PracticeTask.slug == slug, PracticeTask.archived_at.is_(None))
-    )
-
-
 @bp.get("/practice")
 def practice_list():
     me = acting_user()
@@ -239,7 +228,7 @@ def practice_list():
 @bp.route("/practice/new", methods=["GET", "POST"])
 def practice_new():
     me = acting_user()
-    task = _task_or_none(request.values.get("task"))
+    task = _current(PracticeTask, request.values.get("task"))
     form = PracticeForm()
     if request.method == "GET":
         form.uuid.data = new_uuid()

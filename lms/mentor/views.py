@@ -28,18 +28,12 @@ bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 guard_blueprint(bp, Role.MENTOR)
 
 
-def _record_or_404(record_id: int) -> PracticeRecord:
-    record = db.session.get(PracticeRecord, record_id)
-    if record is None or not is_assigned(acting_user(), record.trainee_id):
+def _followed_or_404(model, row_id: int):
+    """A practice record or visit of a trainee this mentor follows; 404 otherwise."""
+    row = db.session.get(model, row_id)
+    if row is None or not is_assigned(acting_user(), row.trainee_id):
         abort(404)
-    return record
-
-
-def _visit_or_404(visit_id: int) -> FollowUpVisit:
-    visit = db.session.get(FollowUpVisit, visit_id)
-    if visit is None or not is_assigned(acting_user(), visit.trainee_id):
-        abort(404)
-    return visit
+    return row
 
 
 def _back_to(trainee_id: int, anchor: str | None = None):
@@ -110,7 +104,7 @@ def new_visit(trainee_id: int):
 
 @bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
 def edit_visit(visit_id: int):
-    visit = _visit_or_404(visit_id)
+    visit = _followed_or_404(FollowUpVisit, visit_id)
     if not visits.can_edit_visit(acting_user(), visit):
         flash(_("只有记录人本人在7天内可以修改回访记录。"), "error")
         return redirect(url_for("mentor.trainee", trainee_id=visit.trainee_id))
@@ -135,7 +129,7 @@ def edit_visit(visit_id: int):
 
 @bp.post("/records/<int:record_id>/verify")
 def verify(record_id: int):
-    record = _record_or_404(record_id)
+    record = _followed_or_404(PracticeRecord, record_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -153,7 +147,7 @@ def verify(record_id: int):
 
 @bp.route("/records/<int:record_id>/reject", methods=["GET", "POST"])
 def reject(record_id: int):
-    record = _record_or_404(record_id)
+    record = _followed_or_404(PracticeRecord, record_id)
     form = RejectForm()
     if request.method == "GET":
         return render_template("mentor/reject.html", form=form, record=record)
@@ -172,7 +166,7 @@ def reject(record_id: int):
 
 @bp.get("/records/<int:record_id>/photo")
 def record_photo(record_id: int):
-    record = _record_or_404(record_id)
+    record = _followed_or_404(PracticeRecord, record_id)
     if not record.photo:
         abort(404)
     return practice.send_photo(record)
@@ -197,10 +191,7 @@ def signoff(trainee_id: int):
             recent=recent,
             refused=[],
         )
-    try:
-        visit_id = int(request.form.get("visit_id", ""))
-    except ValueError:
-        visit_id = None
+    visit_id = request.form.get("visit_id", type=int)
     visit = next((v for v in recent if v.id == visit_id), None)
     try:
         promotion = visits.sign_off(acting_user(), trainee, visit, today=today)
