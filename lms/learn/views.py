@@ -58,10 +58,13 @@ def _my_record_or_404(record_id: int) -> PracticeRecord:
 def home():
     me = acting_user()
     status = ladder.evaluate(me)
-    needed = [r.course for r in status.requirements if r.course is not None]
-    catalogue = learning.catalogue(me)
-    all_courses = [row.course for _, rows in catalogue for row in rows]
-    continue_lesson = learning.next_lesson(me, needed + all_courses)
+    rows = [row for _, tier_rows in learning.catalogue(me) for row in tier_rows]
+    by_course = {row.course.id: row for row in rows}
+    needed = [
+        by_course[r.course.id] for r in status.requirements if r.course and r.course.id in by_course
+    ]
+    suggested = needed + rows  # the next rung's courses first
+    continue_lesson = learning.next_lesson(me, suggested)
     recent = db.session.scalars(
         select(PracticeRecord)
         .where(PracticeRecord.trainee_id == me.id)

@@ -254,14 +254,14 @@ def _complete_if_done(trainee: User, course: Course) -> bool:
     return True
 
 
-def next_lesson(trainee: User, courses: list[Course]) -> Lesson | None:
-    """The first lesson not yet learned in the first open, uncompleted course of `courses`."""
-    completed = completed_course_ids(trainee)
-    learned = learned_lesson_ids(trainee)
-    for course in courses:
-        if course.id in completed or any(p.id not in completed for p in course.prerequisites):
-            continue
-        for lesson in course.lessons:
-            if lesson.id not in learned:
-                return lesson
-    return None
+def next_lesson(trainee: User, rows: list[CourseProgress]) -> Lesson | None:
+    """The first lesson not yet learned in the first open course of `rows` that still has one
+    (rows as `catalogue` gives them, in the order to suggest them)."""
+    row = next(
+        (r for r in rows if r.is_open and not r.completed and r.lessons_learned < r.lessons_total),
+        None,
+    )
+    if row is None:
+        return None
+    learned = learned_lesson_ids(trainee, row.course)
+    return next((lesson for lesson in row.course.lessons if lesson.id not in learned), None)
