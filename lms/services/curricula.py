@@ -100,8 +100,9 @@ def import_tree(path: Path) -> ImportReport:
     report, now = ImportReport(), utcnow()
 
     tiers = _Sync(report, "tiers", {t.slug: t for t in db.session.scalars(select(Tier))}, now)
+    tier_rows = {}
     for position, spec in enumerate(tree.tiers, start=1):
-        tiers.upsert(
+        tier_rows[spec.slug] = tiers.upsert(
             Tier,
             spec.slug,
             {
@@ -115,7 +116,6 @@ def import_tree(path: Path) -> ImportReport:
         )
     tiers.archive_rest()
     db.session.flush()
-    tier_ids = {t.slug: t.id for t in db.session.scalars(select(Tier))}
 
     courses = _Sync(report, "courses", {c.slug: c for c in db.session.scalars(select(Course))}, now)
     lessons = _Sync(report, "lessons", {x.slug: x for x in db.session.scalars(select(Lesson))}, now)
@@ -136,7 +136,7 @@ def import_tree(path: Path) -> ImportReport:
             spec.slug,
             _course_values(spec),
             also_hashed=sorted(spec.prerequisites),
-            tier_id=tier_ids[spec.tier],
+            tier_id=tier_rows[spec.tier].id,
         )
     courses.archive_rest()
     db.session.flush()
