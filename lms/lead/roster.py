@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 
 from lms.db import db
+from lms.forms import read_upload
 from lms.permissions import acting_user, get_programme_or_404
 from lms.services import roster
 
@@ -38,12 +39,11 @@ def roster_upload(programme_id: int):
     form = RosterForm()
     if request.method == "GET":
         return render_template("lead/roster_upload.html", programme=programme, form=form)
-    upload = form.file.data
-    if not upload or not upload.filename:
+    filename = form.file.data.filename if form.file.data else ""
+    data = read_upload(form.file.data)
+    if data is None:
         form.file.errors = [_("请选择一个文件。")]
         return render_template("lead/roster_upload.html", programme=programme, form=form), 422
-    data, filename = upload.read(), upload.filename
-    upload.close()
     try:
         result = roster.preview(programme, filename, data)
     except roster.RosterUnreadable as e:

@@ -7,6 +7,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 
 from lms.clock import parse_date
+from lms.forms import read_upload
 from lms.models import Channel, PracticeKind
 from lms.services.practice import PracticeInput
 
@@ -53,10 +54,4 @@ class PracticeForm(FlaskForm):
         )
 
     def photo_bytes(self) -> bytes | None:
-        upload = self.photo.data
-        if not upload or not getattr(upload, "filename", ""):
-            return None
-        try:
-            return upload.read()
-        finally:
-            upload.close()
+        return read_upload(self.photo.data)
