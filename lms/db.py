@@ -1,10 +1,15 @@
 """The SQLAlchemy handle: typed declarative base with a constraint naming convention."""
 
 import uuid
+from enum import StrEnum
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.exc import StaleDataError
+
+from lms.errors import StaleVersion
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,3 +41,43 @@ def str_enum(enum_cls, length: int = 20) -> Enum:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def canonical_uuid(text: str | None) -> str | None:
+    """A client-made uuid in its canonical form, or None if `text` is not one."""
+    try:
+        return str(uuid.UUID((text or "").strip()[:40]))
+    except ValueError:
+        return None
+
+
+class Written(StrEnum):
+    """What a write keyed by a client uuid did (DESIGN §5 "Identity of a write")."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"  # the same uuid with the same payload: nothing written
+    UPDATED = "updated"  # the same uuid with another payload: an edit of what was stored
+
+
+def insert_once(model, values: dict, *keys: str) -> bool:
+    """INSERT … ON CONFLICT (keys) DO NOTHING, on SQLite and PostgreSQL alike; True when this
+    call stored the row. A concurrent transaction inserting the same keys makes it wait for that
+    one, then do nothing, so a race never ends in an IntegrityError."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(*model.__table__.primary_key.columns)  # no row back: nothing was inserted
+    )
+    return db.session.connection().execute(statement).first() is not None
+
+
+def flush_versioned() -> None:
+    """Flush, turning a stale versioned UPDATE or DELETE (someone else wrote first) into
+    StaleVersion. The caller rolls back."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise StaleVersion() from None

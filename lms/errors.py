@@ -9,17 +9,35 @@ class LmsError(Exception):
 
 
 class ValidationError(LmsError):
-    """Input that breaks a rule. `errors` maps a field name to a message in the user's language."""
+    """Input that breaks a rule. `errors` maps a field name to a message in the user's language;
+    `kept` maps a field name to a value the form should carry back (e.g. the token of a photo
+    already checked and staged, so it is not lost with the error)."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], *, kept: dict[str, str] | None = None):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+        self.kept = kept or {}
 
     def attach_to(self, form) -> None:
         """Show each message next to its field of a WTForms form (fields named like the keys)."""
         for name, message in self.errors.items():
             field = getattr(form, name)
             field.errors = [*field.errors, message]
+        for name, value in self.kept.items():
+            getattr(form, name).data = value
+
+
+class StaleVersion(LmsError):
+    """The row changed since the person saw it (another person, or another tab, wrote first):
+    nothing was written. Views show the current values and let the person decide again."""
+
+
+class UuidTaken(LmsError):
+    """A client uuid that already names someone else's record: refused, nothing written."""
+
+
+class RecordGone(LmsError):
+    """The record was deleted (by its owner) before this request reached it."""
 
 
 def register_error_pages(app: Flask) -> None:

@@ -16,3 +16,10 @@ def read_upload(upload) -> bytes | None:
         return upload.read()
     finally:
         upload.close()
+
+
+def posted_version(text: str | None) -> int:
+    """The version a form carried back (a hidden field); 0, which no row has, when it is
+    missing or not a plain number, so a tampered form is treated as stale, never trusted."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0

@@ -8,11 +8,11 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from lms.clock import local_today
 from lms.db import db
-from lms.models import Enrollment, MentorAssignment, Programme, Role, User
+from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
 
 HOME_ENDPOINTS = {
     Role.TRAINEE: "learn.home",
@@ -58,25 +58,34 @@ def can_manage_programme(user: User, programme: Programme) -> bool:
     return user.role is Role.ADMIN or (user.role is Role.LEAD and programme.lead_id == user.id)
 
 
-def assigned_trainee_ids(mentor: User, *, today: date | None = None) -> Select:
-    """Ids of trainees a mentor follows today: assigned directly or through a cohort."""
-    today = today or local_today()
-
-    def current(q):
-        return q.where(
-            MentorAssignment.mentor_id == mentor.id,
-            MentorAssignment.starts_on <= today,
-            or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on >= today),
-        )
-
-    direct = current(select(MentorAssignment.trainee_id)).where(
-        MentorAssignment.trainee_id.is_not(None)
+def assignment_is_current(today: date):
+    """The SQL condition of an assignment in force on `today` (its end date is exclusive)."""
+    return and_(
+        MentorAssignment.starts_on <= today,
+        or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on > today),
     )
-    via_cohort = current(
-        select(Enrollment.trainee_id).join(
-            MentorAssignment, MentorAssignment.cohort_id == Enrollment.cohort_id
+
+
+def assigned_trainee_ids(mentor: User, *, today: date | None = None) -> Select:
+    """Ids of trainees a mentor follows today: through an assignment in force, to a cohort they
+    are enrolled in, or to them directly while they are enrolled in the assignment's programme."""
+    today = today or local_today()
+    current = and_(MentorAssignment.mentor_id == mentor.id, assignment_is_current(today))
+    enrolled = select(Enrollment.trainee_id).where(Enrollment.left_on.is_(None))
+    direct = (
+        enrolled.join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(
+            MentorAssignment,
+            and_(
+                MentorAssignment.trainee_id == Enrollment.trainee_id,
+                MentorAssignment.programme_id == Cohort.programme_id,
+            ),
         )
-    ).where(Enrollment.left_on.is_(None))
+        .where(current)
+    )
+    via_cohort = enrolled.join(
+        MentorAssignment, MentorAssignment.cohort_id == Enrollment.cohort_id
+    ).where(current)
     return direct.union(via_cohort)
 
 
@@ -101,9 +110,7 @@ def get_programme_or_404(user: User, programme_id: int) -> Programme:
     return programme
 
 
-def get_cohort_or_404(user: User, cohort_id: int):
-    from lms.models import Cohort
-
+def get_cohort_or_404(user: User, cohort_id: int) -> Cohort:
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None or not can_manage_programme(user, cohort.programme):
         abort(404)
@@ -112,8 +119,6 @@ def get_cohort_or_404(user: User, cohort_id: int):
 
 def get_programme_trainee_or_404(user: User, programme: Programme, trainee_id: int) -> User:
     """A trainee enrolled (now or before) in a cohort of `programme`; 404 otherwise."""
-    from lms.models import Cohort
-
     enrolled = db.session.scalar(
         select(Enrollment.id)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)

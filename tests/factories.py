@@ -3,6 +3,8 @@
 from datetime import date
 from itertools import count
 
+from sqlalchemy import select
+
 from lms.db import db
 from lms.models import (
     Cohort,
@@ -75,10 +77,25 @@ def assign(
     *,
     trainee: User | None = None,
     cohort: Cohort | None = None,
+    programme: Programme | None = None,
     starts_on: date = date(2026, 1, 1),
     ends_on: date | None = None,
 ) -> MentorAssignment:
+    """A mentor assignment for `programme`: by default the cohort's, or for a trainee the
+    programme of their current enrolment."""
+    if programme is None and cohort is not None:
+        programme_id = cohort.programme_id
+    elif programme is None:
+        programme_id = db.session.scalar(
+            select(Cohort.programme_id)
+            .join(Enrollment, Enrollment.cohort_id == Cohort.id)
+            .where(Enrollment.trainee_id == trainee.id, Enrollment.left_on.is_(None))
+            .limit(1)
+        )
+    else:
+        programme_id = programme.id
     assignment = MentorAssignment(
+        programme_id=programme_id,
         mentor_id=mentor.id,
         trainee_id=trainee.id if trainee else None,
         cohort_id=cohort.id if cohort else None,

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.views import safe_next
-from lms.clock import parse_date
+from lms.clock import local_today, parse_date
 from lms.db import db
 from lms.errors import ValidationError
 from lms.forms import ConfirmForm
 from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
 from lms.permissions import (
     acting_user,
+    assignment_is_current,
     get_cohort_or_404,
     get_programme_or_404,
     get_programme_trainee_or_404,
@@ -131,8 +132,11 @@ def programme(programme_id: int):
     assignments = db.session.execute(
         select(MentorAssignment, User.name)
         .join(User, User.id == MentorAssignment.mentor_id)
-        .join(Cohort, Cohort.id == MentorAssignment.cohort_id)
-        .where(Cohort.programme_id == programme.id, MentorAssignment.ends_on.is_(None))
+        .where(
+            MentorAssignment.programme_id == programme.id,
+            MentorAssignment.cohort_id.is_not(None),
+            assignment_is_current(local_today()),
+        )
     ).all()
     mentors_by_cohort: dict[int, list[tuple[MentorAssignment, str]]] = {}
     for assignment, name in assignments:
@@ -217,7 +221,10 @@ def assign_cohort_mentor(cohort_id: int):
     if request.method == "POST":
         try:
             setup.assign_mentor(
-                acting_user(), db.session.get(User, form.mentor_id.data or 0), cohort=cohort
+                acting_user(),
+                db.session.get(User, form.mentor_id.data or 0),
+                cohort.programme,
+                cohort=cohort,
             )
         except ValidationError as e:
             e.attach_to(form)
@@ -233,16 +240,7 @@ def assign_cohort_mentor(cohort_id: int):
 @bp.post("/assignments/<int:assignment_id>/end")
 def end_assignment(assignment_id: int):
     assignment = db.session.get(MentorAssignment, assignment_id) or abort(404)
-    if assignment.cohort is not None:
-        programme = assignment.cohort.programme
-    else:
-        enrolment = db.session.scalar(
-            select(Enrollment)
-            .where(Enrollment.trainee_id == assignment.trainee_id)
-            .order_by(Enrollment.id.desc())
-        )
-        programme = enrolment.cohort.programme if enrolment else abort(404)
-    get_programme_or_404(acting_user(), programme.id)
+    programme = get_programme_or_404(acting_user(), assignment.programme_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     setup.end_assignment(acting_user(), assignment)
@@ -264,7 +262,10 @@ def assign_trainee_mentor(programme_id: int, trainee_id: int):
     if request.method == "POST":
         try:
             setup.assign_mentor(
-                acting_user(), db.session.get(User, form.mentor_id.data or 0), trainee=trainee
+                acting_user(),
+                db.session.get(User, form.mentor_id.data or 0),
+                programme,
+                trainee=trainee,
             )
         except ValidationError as e:
             e.attach_to(form)

@@ -18,6 +18,8 @@ class PracticeForm(FlaskForm):
     """Asked in the order people think: what kind, when, where, what, how much, how much money."""
 
     uuid = HiddenField()  # made when the form is first shown: a re-sent form is stored once
+    version = HiddenField()  # the version of the record the trainee saw (edits only)
+    staged_photo = HiddenField()  # a photo already checked on an earlier try, kept for this one
     kind = RadioField(_l("这是什么实践？"))
     happened_on = StringField(_l("哪一天？"), render_kw={"type": "date"})
     channel = SelectField(_l("在哪里卖的或发的？"))
@@ -51,7 +53,6 @@ class PracticeForm(FlaskForm):
             unit=self.unit.data or "",
             amount=self.amount.data or "",
             note=self.note.data or "",
+            photo=read_upload(self.photo.data),
+            staged_photo=self.staged_photo.data or None,
         )
-
-    def photo_bytes(self) -> bytes | None:
-        return read_upload(self.photo.data)

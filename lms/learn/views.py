@@ -1,4 +1,5 @@
-"""The trainee's pages: home with "my ladder", courses, lessons, quizzes and practice records.
+"""The trainee's pages: home with "my ladder", courses, lessons and quizzes (practice records
+are in the sibling module records.py, on this same blueprint).
 
 Every page works without JavaScript. Views load, authorise (a trainee sees only their own
 records: others get 404), call a service, commit once, render or redirect.
@@ -18,19 +19,21 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
-from lms.clock import local_today
-from lms.db import db, new_uuid
-from lms.errors import ValidationError
+from lms.db import canonical_uuid, db, new_uuid
+from lms.errors import UuidTaken, ValidationError
 from lms.forms import ConfirmForm
-from lms.models import Course, Lesson, PracticeRecord, PracticeTask, Role
+from lms.models import (
+    LIVE_STATUSES,
+    Course,
+    Lesson,
+    PracticeRecord,
+    Role,
+)
 from lms.permissions import acting_user, guard_blueprint
-from lms.services import ladder, learning, practice, schedule
+from lms.services import ladder, learning, schedule
 from lms.services.curriculum_yaml import SLUG
-
-from .forms import UNITS, PracticeForm
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 guard_blueprint(bp, Role.TRAINEE)
@@ -47,13 +50,6 @@ def _current_or_404(model, slug: str):
     return _current(model, slug) or abort(404)
 
 
-def _my_record_or_404(record_id: int) -> PracticeRecord:
-    record = db.session.get(PracticeRecord, record_id)
-    if record is None or record.trainee_id != current_user.id:
-        abort(404)  # don't reveal that another trainee's record exists
-    return record
-
-
 @bp.get("/")
 def home():
     me = acting_user()
@@ -67,7 +63,7 @@ def home():
     continue_lesson = learning.next_lesson(me, suggested)
     recent = db.session.scalars(
         select(PracticeRecord)
-        .where(PracticeRecord.trainee_id == me.id)
+        .where(PracticeRecord.trainee_id == me.id, PracticeRecord.status.in_(LIVE_STATUSES))
         .order_by(PracticeRecord.happened_on.desc(), PracticeRecord.id.desc())
         .limit(3)
     ).all()
@@ -179,144 +175,39 @@ def quiz(slug: str):
     if not form.validate_on_submit():
         abort(400)
     chosen = {
-        item.id: {int(v) for v in request.form.getlist(f"q{item.id}") if v.isdigit()}
+        item.id: {
+            int(v)
+            for v in request.form.getlist(f"q{item.id}")
+            if v.isascii() and v.isdigit() and len(v) < 3
+        }
         for item in items
     }
-    try:
-        result = learning.submit_quiz(me, course, chosen, uuid=request.form.get("uuid") or None)
-    except ValidationError as e:
+
+    def again(status: int, *, keep: bool, errors=None, uuid=None):
         return render_template(
             "learn/quiz.html",
             course=course,
             items=items,
             form=form,
-            chosen=chosen,
-            errors=e.errors,
-            uuid=request.form.get("uuid") or new_uuid(),
-        ), 422
+            chosen=chosen if keep else {},
+            errors=errors or {},
+            uuid=uuid or new_uuid(),
+        ), status
+
+    try:
+        result = learning.submit_quiz(me, course, chosen, uuid=request.form.get("uuid"))
+    except ValidationError as e:
+        return again(422, keep=True, errors=e.errors, uuid=canonical_uuid(request.form.get("uuid")))
+    except learning.AttemptAlreadySubmitted:
+        db.session.rollback()
+        flash(_("这份答卷已经交过了，上次的成绩已经记下。想再做一次，就在下面重新作答。"), "info")
+        return again(409, keep=False)
+    except UuidTaken:
+        db.session.rollback()
+        flash(_("这份答卷没能提交（表单编号不对）。你选的答案都还在，请再交一次。"), "error")
+        return again(409, keep=True)
     db.session.commit()
     return render_template("learn/quiz_result.html", course=course, result=result)
-
-
-# --- practice records ------------------------------------------------------------------------
-
-
-def _render_practice_form(form, record=None, task=None, status=200):
-    return render_template(
-        "learn/practice_form.html",
-        form=form,
-        record=record,
-        task=task,
-        units=UNITS,
-        today=local_today().isoformat(),
-    ), status
-
-
-@bp.get("/practice")
-def practice_list():
-    me = acting_user()
-    records = db.session.scalars(
-        select(PracticeRecord)
-        .where(PracticeRecord.trainee_id == me.id)
-        .order_by(PracticeRecord.happened_on.desc(), PracticeRecord.id.desc())
-    ).all()
-    return render_template(
-        "learn/practice_list.html",
-        records=records,
-        totals=practice.monthly_totals(me),
-        form=ConfirmForm(),
-    )
-
-
-@bp.route("/practice/new", methods=["GET", "POST"])
-def practice_new():
-    me = acting_user()
-    task = _current(PracticeTask, request.values.get("task"))
-    form = PracticeForm()
-    if request.method == "GET":
-        form.uuid.data = new_uuid()
-        form.kind.data = task.kind if task else "sale"
-        form.happened_on.data = local_today().isoformat()
-        last = practice.last_channel(me)
-        form.channel.data = last.value if last else "wechat_moments"
-        return _render_practice_form(form, task=task)
-    # CSRF is checked for every POST by CSRFProtect; the fields by the service, in Chinese.
-    try:
-        record = practice.log_practice_record(
-            me, form.to_input(), photo=form.photo_bytes(), task=task, uuid=form.uuid.data or None
-        )
-    except ValidationError as e:
-        db.session.rollback()
-        e.attach_to(form)
-        return _render_practice_form(form, task=task, status=422)
-    db.session.commit()
-    flash(_("记好了！等导师核实。"), "success")
-    return redirect(url_for("learn.practice_list", _anchor=f"r{record.id}"))
-
-
-@bp.route("/practice/<int:record_id>/edit", methods=["GET", "POST"])
-def practice_edit(record_id: int):
-    record = _my_record_or_404(record_id)
-    if record.is_locked:
-        flash(_("导师已核实这条记录，不能再改了。"), "error")
-        return redirect(url_for("learn.practice_list"))
-    form = PracticeForm(obj=_RecordData(record))  # posted data, when there is any, wins
-    if request.method == "GET":
-        return _render_practice_form(form, record=record, task=record.task)
-    try:
-        practice.update_practice_record(
-            record, form.to_input(), photo=form.photo_bytes(), remove_photo=form.remove_photo.data
-        )
-    except ValidationError as e:
-        db.session.rollback()
-        e.attach_to(form)
-        return _render_practice_form(form, record=record, task=record.task, status=422)
-    db.session.commit()
-    flash(_("改好了。"), "success")
-    return redirect(url_for("learn.practice_list", _anchor=f"r{record.id}"))
-
-
-@bp.post("/practice/<int:record_id>/delete")
-def practice_delete(record_id: int):
-    record = _my_record_or_404(record_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        practice.delete_practice_record(record)
-    except practice.RecordLocked:
-        flash(_("导师已核实这条记录，不能删除。"), "error")
-        return redirect(url_for("learn.practice_list"))
-    db.session.commit()
-    flash(_("已删除。"), "success")
-    return redirect(url_for("learn.practice_list"))
-
-
-@bp.get("/practice/<int:record_id>/photo")
-def practice_photo(record_id: int):
-    record = _my_record_or_404(record_id)
-    if not record.photo:
-        abort(404)
-    return practice.send_photo(record)
-
-
-class _RecordData:
-    """A practice record as the form's initial data (money back in yuan)."""
-
-    def __init__(self, record: PracticeRecord):
-        self.uuid = record.uuid
-        self.kind = record.kind.value
-        self.happened_on = record.happened_on.isoformat()
-        self.channel = record.channel.value
-        self.product = record.product
-        self.quantity = "" if record.quantity is None else f"{record.quantity.normalize():f}"
-        self.unit = record.unit
-        self.amount = (
-            ""
-            if record.amount_fen is None
-            else (f"{record.amount_fen // 100}.{record.amount_fen % 100:02d}")
-        )
-        self.note = record.note
-        self.remove_photo = False
 
 
 @bp.get("/img/<course_slug>/<filename>")
@@ -326,3 +217,6 @@ def lesson_image(course_slug: str, filename: str):
         abort(404)
     folder = Path(current_app.config["CURRICULA_PATH"]) / "courses" / course_slug / "img"
     return send_from_directory(folder, filename, max_age=86400)
+
+
+from . import records  # noqa: E402, F401  (routes on this blueprint)

@@ -26,6 +26,7 @@ class CheckboxesField(SelectMultipleField):
 
 class VisitForm(FlaskForm):
     uuid = HiddenField()
+    version = HiddenField()  # the version of the visit the mentor saw (edits only)
     visited_on = StringField(_l("回访日期"), render_kw={"type": "date"})
     mode = RadioField(_l("回访方式"))
     problem_tags = CheckboxesField(_l("遇到的问题（可多选）"))
@@ -65,6 +66,7 @@ class VisitForm(FlaskForm):
 
     def load(self, visit) -> None:
         self.uuid.data = visit.uuid
+        self.version.data = str(visit.version)
         self.visited_on.data = visit.visited_on.isoformat()
         self.mode.data = visit.mode.value
         self.problem_tags.data = list(visit.problem_tags)
@@ -86,16 +88,19 @@ for _dimension in Dimension:
 
 
 class RejectForm(FlaskForm):
+    version = HiddenField()  # the version of the record the mentor saw
     reason = TextAreaField(
         _l("为什么不通过？（学员会看到）"), render_kw={"rows": 3, "maxlength": 500}
     )
 
 
 class SignOffForm(FlaskForm):
+    step = HiddenField()  # the rung change this form was made for (RungPromotion.step)
     visit_id = SelectField(_l("在哪次回访时确认"), coerce=int)
 
 
 class CorrectionForm(FlaskForm):
+    step = HiddenField()
     to_rung = SelectField(_l("调到第几级"), coerce=int)
     reason = TextAreaField(_l("原因"), render_kw={"rows": 3, "maxlength": 500})
 

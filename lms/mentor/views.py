@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from lms.clock import local_today, parse_date
-from lms.db import db, new_uuid
-from lms.errors import ValidationError
-from lms.forms import ConfirmForm
+from lms.db import Written, db, new_uuid
+from lms.errors import RecordGone, StaleVersion, UuidTaken, ValidationError
+from lms.forms import ConfirmForm, posted_version
 from lms.models import FollowUpVisit, PracticeRecord, Role
 from lms.permissions import acting_user, get_assigned_trainee_or_404, guard_blueprint, is_assigned
 from lms.services import caseload, ladder, learning, practice, schedule, visits
+from lms.services import signoff as rungs
 
 from .forms import (
     CorrectionForm,
@@ -76,10 +77,16 @@ def trainee(trainee_id: int):
         schedule=schedule.schedules([trainee.id], today=today)[trainee.id],
         catalogue=learning.catalogue(trainee),
         events=caseload.timeline(trainee),
-        visits_for_signoff=visits.signoff_visits(acting_user(), trainee, today),
+        visits_for_signoff=rungs.signoff_visits(acting_user(), trainee, today),
         form=ConfirmForm(),
         now_editable=lambda v: visits.can_edit_visit(acting_user(), v),
     )
+
+
+def _render_visit_form(form, trainee, visit=None, status=200, **extra):
+    return render_template(
+        "mentor/visit_form.html", form=form, trainee=trainee, visit=visit, **extra
+    ), status
 
 
 @bp.route("/trainees/<int:trainee_id>/visits/new", methods=["GET", "POST"])
@@ -90,15 +97,39 @@ def new_visit(trainee_id: int):
         form.uuid.data = new_uuid()
         form.visited_on.data = local_today().isoformat()
         form.mode.data = "in_person"
-        return render_template("mentor/visit_form.html", form=form, trainee=trainee)
+        return _render_visit_form(form, trainee)
     try:
-        visits.log_visit(acting_user(), trainee, form.to_input(), uuid=form.uuid.data or None)
+        _visit, written = visits.log_visit(
+            acting_user(),
+            trainee,
+            form.to_input(),
+            uuid=form.uuid.data,
+            base_version=posted_version(form.version.data or "1"),
+            ask_if_duplicate=request.form.get("another") != "1",
+        )
     except ValidationError as e:
         db.session.rollback()
         e.attach_to(form)
-        return render_template("mentor/visit_form.html", form=form, trainee=trainee), 422
+        return _render_visit_form(form, trainee, status=422)
+    except visits.PossibleDuplicate as duplicate:
+        db.session.rollback()
+        return _render_visit_form(form, trainee, status=409, twin=duplicate.twin)
+    except UuidTaken:
+        db.session.rollback()
+        form.uuid.data = new_uuid()
+        flash(_("这张表单没能保存（表单编号不对）。你填的内容都还在，请再按一次保存。"), "error")
+        return _render_visit_form(form, trainee, status=409)
+    except (StaleVersion, visits.EditNotAllowed):
+        db.session.rollback()
+        flash(_("这次回访已经保存过，之后又有改动，这次没有再保存。请看下面的记录。"), "error")
+        return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
     db.session.commit()
-    flash(_("回访记录已保存。"), "success")
+    flash(
+        _("这次回访已经保存过了，没有重复记。")
+        if written is Written.DUPLICATE
+        else _("回访记录已保存。"),
+        "success",
+    )
     return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
 
 
@@ -111,20 +142,43 @@ def edit_visit(visit_id: int):
     form = VisitForm()
     if request.method == "GET":
         form.load(visit)
-        return render_template(
-            "mentor/visit_form.html", form=form, trainee=visit.trainee, visit=visit
-        )
+        return _render_visit_form(form, visit.trainee, visit)
     try:
-        visits.update_visit(acting_user(), visit, form.to_input())
+        visits.update_visit(
+            acting_user(), visit, form.to_input(), base_version=posted_version(form.version.data)
+        )
     except ValidationError as e:
         db.session.rollback()
         e.attach_to(form)
-        return render_template(
-            "mentor/visit_form.html", form=form, trainee=visit.trainee, visit=visit
-        ), 422
+        return _render_visit_form(form, visit.trainee, visit, status=422)
+    except StaleVersion:
+        # Changed in another tab or on another phone first: keep what was typed, show what is
+        # stored now, and let the next save apply to that.
+        db.session.rollback()
+        visit = _followed_or_404(FollowUpVisit, visit_id)
+        form.version.data = str(visit.version)
+        return _render_visit_form(form, visit.trainee, visit, status=409, changed=visit)
+    except visits.EditNotAllowed:
+        db.session.rollback()
+        flash(_("只有记录人本人在7天内可以修改回访记录。"), "error")
+        return redirect(url_for("mentor.trainee", trainee_id=visit.trainee_id))
     db.session.commit()
     flash(_("回访记录已修改。"), "success")
     return redirect(url_for("mentor.trainee", trainee_id=visit.trainee_id))
+
+
+def _decision_refused(record_id: int, trainee_id: int, error: Exception):
+    """A verify or reject that changed nothing: the record changed since the mentor saw it
+    (shown as it is now, to decide again), was deleted, or was already handled."""
+    db.session.rollback()
+    if isinstance(error, StaleVersion):
+        record = _followed_or_404(PracticeRecord, record_id)
+        return render_template("mentor/record_changed.html", record=record, form=ConfirmForm()), 409
+    if isinstance(error, RecordGone):
+        flash(_("学员已经删除了这条记录。"), "info")
+    else:
+        flash(_("这条记录已经处理过了。"), "info")
+    return _back_to(trainee_id, "records")
 
 
 @bp.post("/records/<int:record_id>/verify")
@@ -133,10 +187,11 @@ def verify(record_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        visits.verify_record(acting_user(), record)
-    except visits.NotReviewable:
-        flash(_("这条记录已经处理过了。"), "info")
-        return _back_to(record.trainee_id, "records")
+        visits.verify_record(
+            acting_user(), record, seen_version=posted_version(request.form.get("version"))
+        )
+    except (visits.NotReviewable, RecordGone, StaleVersion) as refused:
+        return _decision_refused(record_id, record.trainee_id, refused)
     db.session.commit()
     flash(
         _("已核实：%(name)s 的 %(product)s。", name=record.trainee.name, product=record.product),
@@ -150,15 +205,21 @@ def reject(record_id: int):
     record = _followed_or_404(PracticeRecord, record_id)
     form = RejectForm()
     if request.method == "GET":
+        form.version.data = str(record.version)
         return render_template("mentor/reject.html", form=form, record=record)
     try:
-        visits.reject_record(acting_user(), record, form.reason.data)
+        visits.reject_record(
+            acting_user(),
+            record,
+            form.reason.data,
+            seen_version=posted_version(form.version.data),
+        )
     except ValidationError as e:
+        db.session.rollback()
         e.attach_to(form)
         return render_template("mentor/reject.html", form=form, record=record), 422
-    except visits.NotReviewable:
-        flash(_("这条记录已经处理过了。"), "info")
-        return _back_to(record.trainee_id, "records")
+    except (visits.NotReviewable, RecordGone, StaleVersion) as refused:
+        return _decision_refused(record_id, record.trainee_id, refused)
     db.session.commit()
     flash(_("已退回，学员会看到原因。"), "success")
     return redirect(url_for("mentor.trainee", trainee_id=record.trainee_id, _anchor="records"))
@@ -177,37 +238,34 @@ def signoff(trainee_id: int):
     trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     today = local_today()
     status = ladder.evaluate(trainee, today=today)
-    recent = visits.signoff_visits(acting_user(), trainee, today)
+    recent = rungs.signoff_visits(acting_user(), trainee, today)
     form = SignOffForm()
     form.visit_id.choices = [
         SelectChoice(v.id, f"{v.visited_on.isoformat()} · {v.mode.label}") for v in recent
     ]
+    page = {"trainee": trainee, "status": status, "form": form, "recent": recent, "refused": []}
     if request.method == "GET":
-        return render_template(
-            "mentor/signoff.html",
-            trainee=trainee,
-            status=status,
-            form=form,
-            recent=recent,
-            refused=[],
-        )
+        form.step.data = str(rungs.next_step(trainee))
+        return render_template("mentor/signoff.html", **page)
     visit_id = request.form.get("visit_id", type=int)
     visit = next((v for v in recent if v.id == visit_id), None)
     try:
-        promotion = visits.sign_off(acting_user(), trainee, visit, today=today)
-    except visits.SignOffRefused as refused:
+        promotion, written = rungs.sign_off(
+            acting_user(), trainee, visit, step=posted_version(form.step.data), today=today
+        )
+    except rungs.SignOffRefused as refused:
         db.session.rollback()
-        return render_template(
-            "mentor/signoff.html",
-            trainee=trainee,
-            status=status,
-            form=form,
-            recent=recent,
-            refused=refused.reasons,
-        ), 422
+        return render_template("mentor/signoff.html", **{**page, "refused": refused.reasons}), 422
+    except rungs.LadderChanged:
+        db.session.rollback()
+        flash(_("%(name)s 的级别刚有变化，请看一下现在的情况。", name=trainee.name), "error")
+        return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
     db.session.commit()
     flash(
-        _("已确认：%(name)s 晋升到第%(n)d级。", name=trainee.name, n=promotion.to_rung), "success"
+        _("已确认：%(name)s 晋升到第%(n)d级。", name=trainee.name, n=promotion.to_rung)
+        if written is Written.CREATED
+        else _("已经确认过了：%(name)s 在第%(n)d级。", name=trainee.name, n=promotion.to_rung),
+        "success",
     )
     return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
 
@@ -218,15 +276,31 @@ def correction(trainee_id: int):
     current = ladder.current_rung(trainee)
     form = CorrectionForm()
     form.to_rung.choices = [SelectChoice(level, str(level)) for level in range(current)]
-    if request.method == "POST":
+    if request.method == "GET":
+        form.step.data = str(rungs.next_step(trainee))
+    else:
         to_rung = request.form.get("to_rung", type=int)
         try:
-            visits.correct_rung(acting_user(), trainee, to_rung, form.reason.data)
+            change, _written = rungs.correct_rung(
+                acting_user(),
+                trainee,
+                to_rung,
+                form.reason.data,
+                step=posted_version(form.step.data),
+            )
         except ValidationError as e:
+            db.session.rollback()
             e.attach_to(form)
+        except rungs.LadderChanged:
+            db.session.rollback()
+            flash(_("%(name)s 的级别刚有变化，请看一下现在的情况。", name=trainee.name), "error")
+            return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
         else:
             db.session.commit()
-            flash(_("已把 %(name)s 调整到第%(n)d级。", name=trainee.name, n=to_rung), "success")
+            flash(
+                _("已把 %(name)s 调整到第%(n)d级。", name=trainee.name, n=change.to_rung),
+                "success",
+            )
             return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
     return render_template(
         "mentor/correction.html", trainee=trainee, form=form, current=current

@@ -24,7 +24,7 @@ from lms.models.followup import (
     VisitMode,
 )
 from lms.models.people import Gender, HouseholdCategory, Role, TraineeProfile, User
-from lms.models.practice import Channel, PracticeRecord, RecordStatus
+from lms.models.practice import LIVE_STATUSES, Channel, PracticeRecord, RecordStatus
 from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
 from lms.models.progress import CourseCompletion, LessonProgress, QuizAttempt
 
@@ -38,6 +38,7 @@ __all__ = [
     "RungPromotion",
     "VisitMode",
     "Channel",
+    "LIVE_STATUSES",
     "CourseCompletion",
     "LessonProgress",
     "PracticeRecord",

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -87,9 +87,12 @@ class FollowUpVisit(db.Model):
     next_due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # see PracticeRecord
 
     trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PromotionKind(StrEnum):
@@ -98,15 +101,23 @@ class PromotionKind(StrEnum):
 
 
 class RungPromotion(db.Model):
-    """A change of rung, signed by a mentor, with the evidence it rests on."""
+    """A change of rung, signed by a mentor, with the evidence it rests on.
+
+    `step` numbers a trainee's rung changes 1, 2, 3…: a sign-off or correction states the step it
+    makes (the ladder as its author saw it, plus one), and the unique key stores one change per
+    step however often, or however many people at once, submit it.
+    """
 
     __tablename__ = "rung_promotions"
     __table_args__ = (
         CheckConstraint("from_rung BETWEEN 0 AND 6 AND to_rung BETWEEN 0 AND 6", name="rungs"),
+        CheckConstraint("step >= 1", name="step_positive"),
+        UniqueConstraint("trainee_id", "step"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    step: Mapped[int]
     kind: Mapped[PromotionKind] = mapped_column(str_enum(PromotionKind))
     from_rung: Mapped[int]
     to_rung: Mapped[int]

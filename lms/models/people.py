@@ -112,5 +112,9 @@ class TraineeProfile(db.Model):
     baseline_monthly_income_fen: Mapped[int] = mapped_column(default=0)
     main_products: Mapped[str] = mapped_column(String(200), default="")
     consent_at: Mapped[datetime | None]
+    # Leads (roster imports) and admins change profiles: see PracticeRecord.version.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     user: Mapped[User] = relationship(back_populates="profile")
+
+    __mapper_args__ = {"version_id_col": version}

@@ -42,13 +42,19 @@ class RecordStatus(Labelled):
     SELF_REPORTED = "self_reported"
     VERIFIED = "verified"
     REJECTED = "rejected"
+    # Deleted by the trainee: kept so a re-sent uuid is recognised, never shown or counted; its
+    # photo is swept a day later (lms.services.files).
+    DELETED = "deleted"
 
 
 STATUS_LABELS = {
     RecordStatus.SELF_REPORTED: _l("待导师核实"),
     RecordStatus.VERIFIED: _l("导师已核实"),
     RecordStatus.REJECTED: _l("未通过核实"),
+    RecordStatus.DELETED: _l("已删除"),
 }
+# The records that exist for people: every status but deleted.
+LIVE_STATUSES = (RecordStatus.SELF_REPORTED, RecordStatus.VERIFIED, RecordStatus.REJECTED)
 RecordStatus.labels = STATUS_LABELS
 
 
@@ -84,10 +90,15 @@ class PracticeRecord(db.Model):
     reject_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Trainee and mentor both change a record: every UPDATE states the version it read, and a
+    # stale one changes nothing (StaleDataError). Forms carry the version their author saw.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
     task: Mapped[PracticeTask | None] = relationship()
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_locked(self) -> bool:

@@ -82,7 +82,8 @@ class Enrollment(db.Model):
 
 
 class MentorAssignment(db.Model):
-    """A mentor follows one trainee, or a whole cohort, from starts_on until ends_on."""
+    """A mentor follows one trainee, or a whole cohort, for a programme: from starts_on, up to
+    but not including ends_on (an assignment ended today gives no access today)."""
 
     __tablename__ = "mentor_assignments"
     __table_args__ = (
@@ -91,12 +92,14 @@ class MentorAssignment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     trainee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
     starts_on: Mapped[date]
-    ends_on: Mapped[date | None]
+    ends_on: Mapped[date | None]  # exclusive
 
+    programme: Mapped[Programme] = relationship()
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
     trainee: Mapped[User | None] = relationship(foreign_keys=[trainee_id])
     cohort: Mapped[Cohort | None] = relationship()

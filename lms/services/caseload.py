@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from lms.clock import local_today, to_local
 from lms.db import db
 from lms.models import (
+    LIVE_STATUSES,
     Cohort,
     CourseCompletion,
     Enrollment,
@@ -196,7 +197,9 @@ def timeline(trainee: User) -> list[Event]:
     ):
         events.append(Event(to_local(attempt.submitted_at).date(), "quiz", attempt))
     for record in db.session.scalars(
-        select(PracticeRecord).where(PracticeRecord.trainee_id == trainee.id)
+        select(PracticeRecord).where(
+            PracticeRecord.trainee_id == trainee.id, PracticeRecord.status.in_(LIVE_STATUSES)
+        )
     ):
         events.append(Event(record.happened_on, "record", record))
     for visit in db.session.scalars(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from lms.db import db
 from lms.display import format_yuan
@@ -23,6 +23,7 @@ from lms.models import (
     Tier,
     User,
 )
+from lms.permissions import assignment_is_current
 from lms.services import schedule
 from lms.services.indicators import (
     Facts,
@@ -95,11 +96,13 @@ def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> 
     rung_names = {r.level: r.localized("name", locale) for r in db.session.scalars(select(Rung))}
     # Who follows whom today: direct assignments and whole cohorts.
     followed: dict[int, set[int]] = defaultdict(set)
-    current = or_(MentorAssignment.ends_on.is_(None), MentorAssignment.ends_on >= today)
+    current = assignment_is_current(today)
     ids = scope.trainee_ids()
     for mentor_id, trainee_id in db.session.execute(
         select(MentorAssignment.mentor_id, MentorAssignment.trainee_id).where(
-            MentorAssignment.trainee_id.in_(ids), MentorAssignment.starts_on <= today, current
+            MentorAssignment.trainee_id.in_(ids),
+            MentorAssignment.programme_id == scope.programme_id,
+            current,
         )
     ).all():
         followed[mentor_id].add(trainee_id)
@@ -109,7 +112,6 @@ def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> 
         .where(
             Enrollment.trainee_id.in_(ids),
             Enrollment.left_on.is_(None),
-            MentorAssignment.starts_on <= today,
             current,
         )
     ).all():

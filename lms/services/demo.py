@@ -132,7 +132,10 @@ def create_demo(today: date | None = None) -> DemoReport:
         if not exists:
             db.session.add(
                 MentorAssignment(
-                    mentor_id=mentor.id, cohort_id=cohort.id, starts_on=cohort.starts_on
+                    programme_id=programme.id,
+                    mentor_id=mentor.id,
+                    cohort_id=cohort.id,
+                    starts_on=cohort.starts_on,
                 )
             )
 

@@ -152,6 +152,7 @@ def add_demo_history(mentors: dict[str, User], today: date) -> int:
             db.session.add(
                 RungPromotion(
                     trainee_id=trainee.id,
+                    step=1,
                     kind="promotion",
                     from_rung=5,
                     to_rung=6,

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms.db import db
-from lms.errors import LmsError, ValidationError
+from lms.db import canonical_uuid, db, insert_once, new_uuid
+from lms.errors import LmsError, UuidTaken, ValidationError
 from lms.models import (
     Course,
     CourseCompletion,
@@ -152,21 +152,17 @@ def ensure_open(trainee: User, course: Course) -> None:
 
 
 def mark_learned(trainee: User, lesson: Lesson) -> LessonProgress:
-    """Record that the trainee learned `lesson` (idempotent); may complete the course."""
+    """Record that the trainee learned `lesson`; may complete the course. Idempotent, also for
+    two taps at once: the second stores nothing."""
     ensure_open(trainee, lesson.course)
-    progress = db.session.scalar(
+    values = {"trainee_id": trainee.id, "lesson_id": lesson.id, "revision": lesson.revision}
+    if insert_once(LessonProgress, values, "trainee_id", "lesson_id"):
+        _complete_if_done(trainee, lesson.course)
+    return db.session.scalar(
         select(LessonProgress).where(
             LessonProgress.trainee_id == trainee.id, LessonProgress.lesson_id == lesson.id
         )
     )
-    if progress is None:
-        progress = LessonProgress(
-            trainee_id=trainee.id, lesson_id=lesson.id, revision=lesson.revision
-        )
-        db.session.add(progress)
-        db.session.flush()
-        _complete_if_done(trainee, lesson.course)
-    return progress
 
 
 def quiz_items(course: Course) -> list[QuizItem]:
@@ -182,6 +178,11 @@ class QuizResult:
     course_completed: bool
 
 
+class AttemptAlreadySubmitted(LmsError):
+    """The uuid names an attempt already stored with other answers: an attempt, once handed
+    in, is not changed. Nothing is written; the trainee may start a new attempt."""
+
+
 def submit_quiz(
     trainee: User, course: Course, chosen: dict[int, set[int]], *, uuid: str | None = None
 ) -> QuizResult:
@@ -189,15 +190,16 @@ def submit_quiz(
 
     `chosen` maps quiz item id → chosen option indexes (true/false: {1} true, {0} false). Every
     item needs an answer (ValidationError lists the unanswered ones). A re-sent attempt (same
-    uuid) is returned as it was, not stored twice.
+    uuid, same answers) is returned as it was, not stored twice, also when sent twice at once;
+    other answers under that uuid raise AttemptAlreadySubmitted, another trainee's uuid
+    UuidTaken.
     """
     ensure_open(trainee, course)
     items = quiz_items(course)
-    if uuid:
-        existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.uuid == uuid))
-        if existing is not None and existing.trainee_id == trainee.id:
-            stored = {int(k): set(v) for k, v in existing.answers.items()}
-            return QuizResult(existing, items, stored, course.id in completed_course_ids(trainee))
+    uuid = canonical_uuid(uuid) or new_uuid()
+    existing = _attempt(uuid)
+    if existing is not None:
+        return _resent(trainee, course, items, existing, chosen)
     errors = {}
     for number, item in enumerate(items, start=1):
         answer = chosen.get(item.id, set())
@@ -212,24 +214,38 @@ def submit_quiz(
         raise ValidationError(errors)
     correct = sum(1 for item in items if item.is_correct(chosen[item.id]))
     percent = round(100 * correct / len(items)) if items else 100
-    attempt = QuizAttempt(
-        trainee_id=trainee.id,
-        course_id=course.id,
-        correct=correct,
-        total=len(items),
-        percent=percent,
-        passed=percent >= course.pass_mark,
-        answers={str(item.id): sorted(chosen[item.id]) for item in items},
-        **({"uuid": uuid} if uuid else {}),
-    )
-    db.session.add(attempt)
-    db.session.flush()
+    values = {
+        "uuid": uuid,
+        "trainee_id": trainee.id,
+        "course_id": course.id,
+        "correct": correct,
+        "total": len(items),
+        "percent": percent,
+        "passed": percent >= course.pass_mark,
+        "answers": {str(item.id): sorted(chosen[item.id]) for item in items},
+    }
+    if not insert_once(QuizAttempt, values, "uuid"):  # the same attempt, sent twice at once
+        return _resent(trainee, course, items, _attempt(uuid), chosen)
+    attempt = _attempt(uuid)
     completed = (
         _complete_if_done(trainee, course)
         if attempt.passed
         else (course.id in completed_course_ids(trainee))
     )
     return QuizResult(attempt, items, chosen, completed)
+
+
+def _attempt(uuid: str) -> QuizAttempt | None:
+    return db.session.scalar(select(QuizAttempt).where(QuizAttempt.uuid == uuid))
+
+
+def _resent(trainee, course, items, existing: QuizAttempt, chosen) -> QuizResult:
+    if existing.trainee_id != trainee.id or existing.course_id != course.id:
+        raise UuidTaken()
+    stored = {int(k): set(v) for k, v in existing.answers.items()}
+    if any(chosen.get(item_id, set()) != answer for item_id, answer in stored.items()):
+        raise AttemptAlreadySubmitted()
+    return QuizResult(existing, items, stored, course.id in completed_course_ids(trainee))
 
 
 def _complete_if_done(trainee: User, course: Course) -> bool:
@@ -249,8 +265,12 @@ def _complete_if_done(trainee: User, course: Course) -> bool:
         .limit(1)
     ):
         return False
-    db.session.add(CourseCompletion(trainee_id=trainee.id, course_id=course.id))
-    db.session.flush()
+    insert_once(
+        CourseCompletion,
+        {"trainee_id": trainee.id, "course_id": course.id},
+        "trainee_id",
+        "course_id",
+    )
     return True
 
 

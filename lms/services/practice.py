@@ -8,17 +8,25 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
-from flask import current_app, send_from_directory
+from flask import send_from_directory
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import extract, func, select
 
 from lms.clock import local_today
-from lms.db import db, new_uuid
-from lms.errors import LmsError, ValidationError
-from lms.models import Channel, PracticeKind, PracticeRecord, PracticeTask, RecordStatus, User
+from lms.db import Written, canonical_uuid, db, flush_versioned, insert_once, new_uuid
+from lms.errors import LmsError, RecordGone, StaleVersion, UuidTaken, ValidationError
+from lms.models import (
+    LIVE_STATUSES,
+    Channel,
+    PracticeKind,
+    PracticeRecord,
+    PracticeTask,
+    RecordStatus,
+    User,
+)
+from lms.services import files
 
 MAX_AMOUNT_FEN = 1_000_000 * 100  # over ¥1,000,000 for one record is not a real village sale
 MAX_QUANTITY = Decimal("1000000")
@@ -73,6 +81,8 @@ class PracticeInput:
     unit: str = ""
     amount: str = ""
     note: str = ""
+    photo: bytes | None = None  # a new evidence photo, as uploaded
+    staged_photo: str | None = None  # or the token of one checked on an earlier try
 
     def validate(self, today: date) -> dict:
         """Return the cleaned fields; raise ValidationError with every problem at once."""
@@ -133,6 +143,16 @@ class RecordLocked(LmsError):
     """A verified record can no longer be changed by the trainee."""
 
 
+class PossibleDuplicate(LmsError):
+    """The trainee already has a record with exactly this content (for example: saved, went
+    back and saved again). Nothing is stored until they say it is another one."""
+
+    def __init__(self, twin: PracticeRecord, kept: dict[str, str]):
+        super().__init__(f"same as record {twin.id}")
+        self.twin = twin
+        self.kept = kept
+
+
 def check_photo(data: bytes) -> bytes:
     """Validate an evidence photo and return it re-encoded: JPEG, at most 1280 px, no metadata."""
     if len(data) > MAX_PHOTO_BYTES:
@@ -152,108 +172,182 @@ def check_photo(data: bytes) -> bytes:
         raise ValidationError({"photo": _("只能上传照片（JPG、PNG 或 WebP 格式）。")}) from None
 
 
-def photo_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "practice"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def send_photo(record: PracticeRecord):
     """The evidence photo as a private, briefly cached response (callers check permission)."""
-    response = send_from_directory(photo_dir(), record.photo, max_age=3600)
+    response = send_from_directory(files.folder("practice"), record.photo, max_age=3600)
     response.cache_control.private = True
     return response
 
 
-def _store_photo(jpeg: bytes) -> str:
-    name = f"{new_uuid()}.jpg"
-    (photo_dir() / name).write_bytes(jpeg)
-    return name
+def _validated(owner_id: int, data: PracticeInput, today: date | None) -> tuple[dict, str | None]:
+    """Check the fields and the photo together, so every problem is reported at once.
 
-
-def _validated(data: PracticeInput, photo: bytes | None, today: date | None):
-    """Check the fields and the photo together, so every problem is reported at once."""
+    Returns the cleaned fields and the staging token of the photo (a new one, checked and
+    staged here, or the one the form carried back from an earlier try). A photo that passed
+    stays staged when other fields fail, and the error hands its token back to the form.
+    """
     errors: dict[str, str] = {}
-    fields, jpeg = {}, None
+    fields, token = {}, None
     try:
         fields = data.validate(today or local_today())
     except ValidationError as e:
         errors.update(e.errors)
-    try:
-        jpeg = check_photo(photo) if photo else None
-    except ValidationError as e:
-        errors.update(e.errors)
+    if data.photo:
+        try:
+            token = files.stage(owner_id, check_photo(data.photo))
+        except ValidationError as e:
+            errors.update(e.errors)
+    elif files.staged_path(owner_id, data.staged_photo):
+        token = data.staged_photo
     if errors:
-        raise ValidationError(errors)
-    return fields, jpeg
+        raise ValidationError(errors, kept={"staged_photo": token or ""})
+    return fields, token
 
 
 def log_practice_record(
     trainee: User,
     data: PracticeInput,
     *,
-    photo: bytes | None = None,
     task: PracticeTask | None = None,
     uuid: str | None = None,
+    base_version: int = 1,
+    ask_if_duplicate: bool = False,
     today: date | None = None,
-) -> PracticeRecord:
-    """Store a trainee's practice record (status self_reported).
+) -> tuple[PracticeRecord, Written]:
+    """Store a trainee's practice record (status self_reported), keyed by its client uuid.
 
-    A record re-sent with the same uuid is recognised and returned, never stored twice.
-    Raises ValidationError with per-field messages; stores nothing then.
+    The same uuid again with the same content is a duplicate (nothing written); with other
+    content it is an edit of the stored record made from `base_version` (the version a form
+    made for a new record starts from: 1), refused with StaleVersion if the record moved on.
+    Concurrent resends store one row. Raises UuidTaken for a uuid of someone else's record,
+    RecordGone for a deleted one, ValidationError with per-field messages, and — when
+    `ask_if_duplicate` and another record has exactly this content — PossibleDuplicate.
+    Flushes, never commits; the photo is moved into place after the commit.
     """
-    if uuid:
-        existing = db.session.scalar(select(PracticeRecord).where(PracticeRecord.uuid == uuid))
-        if existing is not None and existing.trainee_id == trainee.id:
-            return existing
-    fields, jpeg = _validated(data, photo, today)
-    record = PracticeRecord(
-        trainee_id=trainee.id,
-        task_id=task.id if task else None,
-        **fields,
-        **({"uuid": uuid} if uuid else {}),
-    )
-    if jpeg:
-        record.photo = _store_photo(jpeg)
-    db.session.add(record)
-    db.session.flush()
-    return record
+    uuid = _checked_uuid(uuid)
+    fields, token = _validated(trainee.id, data, today)
+    task_id = task.id if task else None
+    existing = _by_uuid(uuid)
+    if existing is None:
+        if ask_if_duplicate and (twin := _twin(trainee, fields, task_id, uuid)) is not None:
+            raise PossibleDuplicate(twin, kept={"staged_photo": token or ""})
+        photo = files.published_name(token) if token else None
+        values = {**fields, "uuid": uuid, "trainee_id": trainee.id, "task_id": task_id}
+        if insert_once(PracticeRecord, {**values, "photo": photo}, "uuid"):
+            if token:
+                files.publish(trainee.id, token, "practice")
+            return _by_uuid(uuid), Written.CREATED
+        existing = _by_uuid(uuid)  # a concurrent resend stored it first
+    if existing.trainee_id != trainee.id:
+        raise UuidTaken()
+    if existing.status is RecordStatus.DELETED:
+        raise RecordGone()
+    if _same(existing, fields, task_id, token):
+        return existing, Written.DUPLICATE
+    _check_editable(existing, base_version)
+    _apply(existing, fields, token, remove_photo=False)
+    flush_versioned()
+    return existing, Written.UPDATED
 
 
 def update_practice_record(
     record: PracticeRecord,
     data: PracticeInput,
     *,
-    photo: bytes | None = None,
+    base_version: int,
     remove_photo: bool = False,
     today: date | None = None,
 ) -> PracticeRecord:
-    """The trainee edits their own record. A rejected record goes back for review."""
-    if record.is_locked:
-        raise RecordLocked()
-    fields, jpeg = _validated(data, photo, today)
-    for name, value in fields.items():
-        setattr(record, name, value)
-    if jpeg or remove_photo:
-        _delete_photo(record)
-        record.photo = _store_photo(jpeg) if jpeg else None
-    if record.status is RecordStatus.REJECTED:
-        record.status = RecordStatus.SELF_REPORTED
-    db.session.flush()
+    """The trainee edits their own record, as it was at `base_version`.
+
+    A rejected record goes back for review. Raises RecordLocked once verified, RecordGone once
+    deleted, StaleVersion if it changed since (nothing written then), ValidationError.
+    """
+    _check_editable(record, base_version)
+    fields, token = _validated(record.trainee_id, data, today)
+    _apply(record, fields, token, remove_photo)
+    flush_versioned()
     return record
 
 
-def delete_practice_record(record: PracticeRecord) -> None:
+def delete_practice_record(record: PracticeRecord, *, base_version: int) -> None:
+    """The trainee deletes their record, as it was at `base_version` (see update_practice_record).
+
+    The row stays, marked deleted, so a re-sent uuid is still recognised; its photo is swept.
+    """
+    _check_editable(record, base_version)
+    record.status = RecordStatus.DELETED
+    flush_versioned()
+
+
+def _checked_uuid(uuid: str | None) -> str:
+    if uuid is None or uuid == "":
+        return new_uuid()
+    canonical = canonical_uuid(uuid)
+    if canonical is None:
+        raise ValidationError({"uuid": _("这张表单已经失效了，请重新打开再填一次。")})
+    return canonical
+
+
+def _by_uuid(uuid: str) -> PracticeRecord | None:
+    return db.session.scalar(select(PracticeRecord).where(PracticeRecord.uuid == uuid))
+
+
+def _check_editable(record: PracticeRecord, base_version: int) -> None:
+    if record.status is RecordStatus.DELETED:
+        raise RecordGone()
     if record.is_locked:
         raise RecordLocked()
-    _delete_photo(record)
-    db.session.delete(record)
-    db.session.flush()
+    if record.version != base_version:
+        raise StaleVersion()
 
 
-def _delete_photo(record: PracticeRecord) -> None:
-    if record.photo:
-        (photo_dir() / record.photo).unlink(missing_ok=True)
+def _apply(record: PracticeRecord, fields: dict, token: str | None, remove_photo: bool) -> None:
+    for name, value in fields.items():
+        setattr(record, name, value)
+    if token or remove_photo:
+        files.remove_after_commit("practice", record.photo)
+        record.photo = files.publish(record.trainee_id, token, "practice") if token else None
+    if record.status is RecordStatus.REJECTED:
+        record.status = RecordStatus.SELF_REPORTED
+
+
+CONTENT = ("kind", "happened_on", "channel", "product", "quantity", "unit", "amount_fen", "note")
+
+
+def _same(record: PracticeRecord, fields: dict, task_id, token: str | None) -> bool:
+    """Whether a resend carries what is stored: the same fields, task and photo (a resend
+    without a photo leaves the stored one alone)."""
+    if record.task_id != task_id or any(getattr(record, f) != fields[f] for f in CONTENT):
+        return False
+    if token is None:
+        return True
+    stored = files.folder("practice") / (record.photo or "-")
+    staged = files.staged_path(record.trainee_id, token)
+    return stored.is_file() and staged is not None and stored.read_bytes() == staged.read_bytes()
+
+
+def _twin(trainee: User, fields: dict, task_id, uuid: str) -> PracticeRecord | None:
+    """Another live record of this trainee with exactly this content."""
+    return db.session.scalar(
+        select(PracticeRecord)
+        .where(
+            PracticeRecord.trainee_id == trainee.id,
+            PracticeRecord.uuid != uuid,
+            PracticeRecord.status.in_(LIVE_STATUSES),
+            PracticeRecord.task_id.is_(None)
+            if task_id is None
+            else PracticeRecord.task_id == task_id,
+            *(
+                getattr(PracticeRecord, f).is_(None)
+                if fields[f] is None
+                else getattr(PracticeRecord, f) == fields[f]
+                for f in CONTENT
+            ),
+        )
+        .order_by(PracticeRecord.id.desc())
+        .limit(1)
+    )
 
 
 @dataclass
@@ -279,7 +373,8 @@ def monthly_totals(trainee: User) -> list[MonthTotal]:
             func.coalesce(func.sum(PracticeRecord.amount_fen).filter(is_sale), 0),
         )
         .where(
-            PracticeRecord.trainee_id == trainee.id, PracticeRecord.status != RecordStatus.REJECTED
+            PracticeRecord.trainee_id == trainee.id,
+            PracticeRecord.status.in_((RecordStatus.SELF_REPORTED, RecordStatus.VERIFIED)),
         )
         .group_by(year, month)
         .order_by(year.desc(), month.desc())

@@ -146,16 +146,21 @@ def close_cohort(actor: User, cohort: Cohort, *, today: date | None = None) -> N
 def assign_mentor(
     actor: User,
     mentor: User | None,
+    programme: Programme,
     *,
     cohort: Cohort | None = None,
     trainee: User | None = None,
     today: date | None = None,
 ) -> MentorAssignment:
-    """Assign a mentor to a whole cohort or to one trainee, from today."""
+    """Assign a mentor, for `programme`, to a whole cohort of it or to one of its trainees,
+    from today (the caller has checked the trainee belongs to the programme)."""
     if mentor is None or mentor.role is not Role.MENTOR or not mentor.is_active:
         raise ValidationError({"mentor_id": _("请选择一位驻点导师。")})
+    if cohort is not None and cohort.programme_id != programme.id:
+        raise ValueError("the cohort belongs to another programme")
     today = today or local_today()
     assignment = MentorAssignment(
+        programme_id=programme.id,
         mentor_id=mentor.id,
         cohort_id=cohort.id if cohort else None,
         trainee_id=trainee.id if trainee else None,
@@ -175,6 +180,7 @@ def assign_mentor(
 
 
 def end_assignment(actor: User, assignment: MentorAssignment, *, today: date | None = None) -> None:
+    """End an assignment now: ends_on is exclusive, so the mentor loses access today."""
     assignment.ends_on = max(today or local_today(), assignment.starts_on)
     audit.record(actor, "mentor.unassigned", assignment)
     db.session.flush()

@@ -251,7 +251,13 @@ def build_programme(trainees: int, seed: int, *, today: date | None = None) -> S
     b.insert(
         m.MentorAssignment,
         [
-            dict(mentor_id=mentor, cohort_id=c.id, starts_on=c.starts_on, ends_on=None)
+            dict(
+                programme_id=programme.id,
+                mentor_id=mentor,
+                cohort_id=c.id,
+                starts_on=c.starts_on,
+                ends_on=None,
+            )
             for c, mentor in zip(cohorts, mentors, strict=True)
         ],
     )

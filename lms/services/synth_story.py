@@ -320,6 +320,7 @@ def _follow_up(cur: Curriculum, t: Trainee, done: dict[int, date], last: date) -
     )[::-1]
     day = t.start + timedelta(rng.randint(5, 14))
     until = min(t.today, last + timedelta(rng.randint(20, 75)))
+    step = 0  # the trainee's rung changes, numbered (RungPromotion.step)
     while day < until and len(visits) < 60:
         visit = _visit(t, day, rung)
         signed = visit["created_at"] + timedelta(minutes=rng.randint(5, 40))
@@ -336,8 +337,14 @@ def _follow_up(cur: Curriculum, t: Trainee, done: dict[int, date], last: date) -
                 change = dict(kind="promotion", to_rung=target, evidence=evidence, reason="")
                 change["visit_id"] = visit["uuid"]
         if change:
+            step += 1
             t.add(
-                m.RungPromotion, from_rung=rung, signed_by_id=t.mentor, signed_at=signed, **change
+                m.RungPromotion,
+                step=step,
+                from_rung=rung,
+                signed_by_id=t.mentor,
+                signed_at=signed,
+                **change,
             )
             rung = change["to_rung"]
             if rung == 5 and rng.random() < 0.5:

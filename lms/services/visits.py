@@ -1,4 +1,5 @@
-"""The mentor's actions: follow-up visits, verifying practice, signing off rungs, outcomes.
+"""The mentor's actions: follow-up visits, verifying practice records, outcomes (rung changes
+are in signoff.py).
 
 Every change writes an AuditEvent. Services flush, never commit; bad input raises
 ValidationError with per-field messages and changes nothing.
@@ -8,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from lms.clock import local_today, utcnow
-from lms.db import db
-from lms.errors import LmsError, ValidationError
+from lms.db import Written, canonical_uuid, db, flush_versioned, insert_once, new_uuid
+from lms.errors import LmsError, RecordGone, StaleVersion, UuidTaken, ValidationError
 from lms.models import (
     Dimension,
     FollowUpVisit,
@@ -20,16 +22,13 @@ from lms.models import (
     OutcomeKind,
     PracticeRecord,
     ProblemTag,
-    PromotionKind,
     RecordStatus,
-    RungPromotion,
     User,
     VisitMode,
 )
-from lms.services import audit, ladder
+from lms.services import audit
 
 EDIT_WINDOW = timedelta(days=7)
-SIGNOFF_VISIT_WITHIN_DAYS = 7
 
 
 @dataclass
@@ -92,25 +91,48 @@ def log_visit(
     data: VisitInput,
     *,
     uuid: str | None = None,
+    base_version: int = 1,
+    ask_if_duplicate: bool = False,
     today: date | None = None,
-) -> FollowUpVisit:
-    """Store a follow-up visit; a re-sent visit (same uuid) is returned, not stored twice."""
-    if uuid:
-        existing = db.session.scalar(db.select(FollowUpVisit).where(FollowUpVisit.uuid == uuid))
-        if existing is not None and existing.mentor_id == mentor.id:
-            return existing
+) -> tuple[FollowUpVisit, Written]:
+    """Store a follow-up visit, keyed by its client uuid (see practice.log_practice_record):
+    a resend with the same content is a duplicate, with other content an edit of the stored
+    visit from `base_version` (within the edit window). Raises UuidTaken for a uuid of a visit
+    to someone else or by someone else, StaleVersion, EditNotAllowed, ValidationError, and —
+    when `ask_if_duplicate` and this mentor already logged a visit to this trainee that day —
+    PossibleDuplicate.
+    """
+    uuid = _checked_uuid(uuid)
     fields = data.validate(today or local_today())
-    visit = FollowUpVisit(
-        trainee_id=trainee.id, mentor_id=mentor.id, **fields, **({"uuid": uuid} if uuid else {})
-    )
-    db.session.add(visit)
-    db.session.flush()
-    audit.record(mentor, "visit.created", visit, trainee_id=trainee.id)
-    return visit
+    existing = _by_uuid(uuid)
+    if existing is None:
+        if ask_if_duplicate and (twin := _twin(mentor, trainee, fields, uuid)) is not None:
+            raise PossibleDuplicate(twin)
+        values = {**fields, "uuid": uuid, "trainee_id": trainee.id, "mentor_id": mentor.id}
+        if insert_once(FollowUpVisit, values, "uuid"):
+            visit = _by_uuid(uuid)
+            audit.record(mentor, "visit.created", visit, trainee_id=trainee.id)
+            return visit, Written.CREATED
+        existing = _by_uuid(uuid)  # a concurrent resend stored it first
+    if existing.mentor_id != mentor.id or existing.trainee_id != trainee.id:
+        raise UuidTaken()
+    if all(getattr(existing, name) == value for name, value in fields.items()):
+        return existing, Written.DUPLICATE
+    if not can_edit_visit(mentor, existing):
+        raise EditNotAllowed()
+    return _update(mentor, existing, fields, base_version), Written.UPDATED
 
 
 class EditNotAllowed(LmsError):
     pass
+
+
+class PossibleDuplicate(LmsError):
+    """The mentor already logged a visit to this trainee on that day."""
+
+    def __init__(self, twin: FollowUpVisit):
+        super().__init__(f"same day as visit {twin.id}")
+        self.twin = twin
 
 
 def can_edit_visit(mentor: User, visit: FollowUpVisit, now: datetime | None = None) -> bool:
@@ -122,13 +144,21 @@ def update_visit(
     visit: FollowUpVisit,
     data: VisitInput,
     *,
+    base_version: int,
     now: datetime | None = None,
     today: date | None = None,
 ) -> FollowUpVisit:
-    """The author edits a visit within 7 days; the audit event keeps every old value."""
+    """The author edits a visit within 7 days, as it was at `base_version`; the audit event
+    keeps every old value. Raises EditNotAllowed, StaleVersion (nothing written) or
+    ValidationError."""
     if not can_edit_visit(mentor, visit, now):
         raise EditNotAllowed()
-    fields = data.validate(today or local_today())
+    return _update(mentor, visit, data.validate(today or local_today()), base_version)
+
+
+def _update(mentor, visit, fields: dict, base_version: int) -> FollowUpVisit:
+    if visit.version != base_version:
+        raise StaleVersion()
     changes = {}
     for name, value in fields.items():
         old = getattr(visit, name)
@@ -137,8 +167,35 @@ def update_visit(
             setattr(visit, name, value)
     if changes:
         audit.record(mentor, "visit.updated", visit, changes=changes)
-    db.session.flush()
+    flush_versioned()
     return visit
+
+
+def _checked_uuid(uuid: str | None) -> str:
+    if uuid is None or uuid == "":
+        return new_uuid()
+    canonical = canonical_uuid(uuid)
+    if canonical is None:
+        raise ValidationError({"uuid": _("这张表单已经失效了，请重新打开再填一次。")})
+    return canonical
+
+
+def _by_uuid(uuid: str) -> FollowUpVisit | None:
+    return db.session.scalar(select(FollowUpVisit).where(FollowUpVisit.uuid == uuid))
+
+
+def _twin(mentor: User, trainee: User, fields: dict, uuid: str) -> FollowUpVisit | None:
+    return db.session.scalar(
+        select(FollowUpVisit)
+        .where(
+            FollowUpVisit.trainee_id == trainee.id,
+            FollowUpVisit.mentor_id == mentor.id,
+            FollowUpVisit.visited_on == fields["visited_on"],
+            FollowUpVisit.uuid != uuid,
+        )
+        .order_by(FollowUpVisit.id.desc())
+        .limit(1)
+    )
 
 
 def _plain(value):
@@ -149,132 +206,40 @@ class NotReviewable(LmsError):
     """Only records waiting for review can be verified or rejected."""
 
 
-def verify_record(mentor: User, record: PracticeRecord) -> None:
-    """Verify a practice record; from then on it is locked for the trainee."""
+def _check_reviewable(record: PracticeRecord, seen_version: int) -> None:
+    if record.status is RecordStatus.DELETED:
+        raise RecordGone()
     if record.status is not RecordStatus.SELF_REPORTED:
         raise NotReviewable()
+    if record.version != seen_version:
+        raise StaleVersion()
+
+
+def verify_record(mentor: User, record: PracticeRecord, *, seen_version: int) -> None:
+    """Verify a practice record exactly as the mentor saw it (`seen_version`); from then on it
+    is locked for the trainee. Raises NotReviewable (already handled), RecordGone (deleted) or
+    StaleVersion (changed since: nothing written); flushes."""
+    _check_reviewable(record, seen_version)
     record.status = RecordStatus.VERIFIED
     record.reviewed_by_id, record.reviewed_at, record.reject_reason = mentor.id, utcnow(), ""
-    audit.record(mentor, "record.verified", record, trainee_id=record.trainee_id)
-    db.session.flush()
+    audit.record(
+        mentor, "record.verified", record, trainee_id=record.trainee_id, version=seen_version
+    )
+    flush_versioned()
 
 
-def reject_record(mentor: User, record: PracticeRecord, reason: str) -> None:
+def reject_record(mentor: User, record: PracticeRecord, reason: str, *, seen_version: int) -> None:
+    """Send a record back with a reason, as the mentor saw it (see verify_record)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请写明为什么不通过，学员会看到。")})
     if len(reason) > 500:
         raise ValidationError({"reason": _("原因太长了，最多500个字。")})
-    if record.status is not RecordStatus.SELF_REPORTED:
-        raise NotReviewable()
+    _check_reviewable(record, seen_version)
     record.status = RecordStatus.REJECTED
     record.reviewed_by_id, record.reviewed_at, record.reject_reason = mentor.id, utcnow(), reason
     audit.record(mentor, "record.rejected", record, trainee_id=record.trainee_id, reason=reason)
-    db.session.flush()
-
-
-class SignOffRefused(LmsError):
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
-
-
-def signoff_visits(mentor: User, trainee: User, today: date) -> list[FollowUpVisit]:
-    """The mentor's recent visits to this trainee that a sign-off can be made during."""
-    since = today - timedelta(days=SIGNOFF_VISIT_WITHIN_DAYS)
-    return list(
-        db.session.scalars(
-            db.select(FollowUpVisit)
-            .where(
-                FollowUpVisit.trainee_id == trainee.id,
-                FollowUpVisit.mentor_id == mentor.id,
-                FollowUpVisit.visited_on >= since,
-            )
-            .order_by(FollowUpVisit.visited_on.desc(), FollowUpVisit.id.desc())
-        )
-    )
-
-
-def sign_off(
-    mentor: User, trainee: User, visit: FollowUpVisit | None, *, today: date | None = None
-) -> RungPromotion:
-    """Promote the trainee one rung, with its evidence, when every requirement but the sign-off
-    is met and the sign-off is made during one of the mentor's recent visits.
-
-    Raises SignOffRefused listing what is missing; nothing is stored then.
-    """
-    today = today or local_today()
-    status = ladder.evaluate(trainee, today=today)
-    reasons = [r.text for r in status.missing if r.kind != "signoff"]
-    if status.next is None:
-        reasons.append(_("已经在最高一级了。"))
-    if visit is None or visit not in signoff_visits(mentor, trainee, today):
-        reasons.append(
-            _("晋级要在回访时确认：请先记录这次回访（%(n)d天内的）。", n=SIGNOFF_VISIT_WITHIN_DAYS)
-        )
-    if reasons:
-        raise SignOffRefused(reasons)
-    courses = [r.course for r in status.requirements if r.kind == "course"]
-    records = [i for r in status.requirements if r.kind == "practice" for i in r.record_ids]
-    promotion = RungPromotion(
-        trainee_id=trainee.id,
-        kind=PromotionKind.PROMOTION,
-        from_rung=status.current,
-        to_rung=status.next.level,
-        visit_id=visit.id,
-        signed_by_id=mentor.id,
-        evidence={
-            "courses": [{"id": c.id, "slug": c.slug, "title": c.title_zh} for c in courses],
-            "records": records,
-            "requirements": [r.text for r in status.requirements if r.kind != "signoff"],
-            "visit_id": visit.id,
-        },
-    )
-    db.session.add(promotion)
-    db.session.flush()
-    audit.record(
-        mentor,
-        "rung.promoted",
-        promotion,
-        trainee_id=trainee.id,
-        from_rung=promotion.from_rung,
-        to_rung=promotion.to_rung,
-    )
-    return promotion
-
-
-def correct_rung(mentor: User, trainee: User, to_rung: int | None, reason: str) -> RungPromotion:
-    """Record a rung correction downwards (e.g. the baseline was too high), with a reason."""
-    current = ladder.current_rung(trainee)
-    errors = {}
-    if to_rung is None or not 0 <= to_rung < current:
-        errors["to_rung"] = _("只能往下调，请选比现在（第%(n)d级）低的一级。", n=current)
-    reason = (reason or "").strip()
-    if not reason:
-        errors["reason"] = _("请写明调整的原因。")
-    if errors:
-        raise ValidationError(errors)
-    correction = RungPromotion(
-        trainee_id=trainee.id,
-        kind=PromotionKind.CORRECTION,
-        from_rung=current,
-        to_rung=to_rung,
-        reason=reason,
-        signed_by_id=mentor.id,
-        evidence={},
-    )
-    db.session.add(correction)
-    db.session.flush()
-    audit.record(
-        mentor,
-        "rung.corrected",
-        correction,
-        trainee_id=trainee.id,
-        from_rung=current,
-        to_rung=to_rung,
-        reason=reason,
-    )
-    return correction
+    flush_versioned()
 
 
 def record_outcome(

@@ -81,6 +81,7 @@ def world(mini_curriculum, ctx):
     db.session.add(
         RungPromotion(
             trainee_id=t1.id,
+            step=1,
             kind="promotion",
             from_rung=3,
             to_rung=4,
@@ -125,6 +126,7 @@ def world(mini_curriculum, ctx):
     db.session.add(
         RungPromotion(
             trainee_id=t3.id,
+            step=1,
             kind="correction",
             from_rung=2,
             to_rung=1,

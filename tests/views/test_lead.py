@@ -338,6 +338,7 @@ def test_times_are_stored_in_utc_and_shown_in_china_time(app, setup, login):
         db.session.add(
             RungPromotion(
                 trainee_id=setup["trainee"].id,
+                step=1,
                 kind="promotion",
                 from_rung=1,
                 to_rung=3,

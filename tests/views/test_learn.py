@@ -110,13 +110,17 @@ def test_read_lessons_fail_then_pass_the_quiz_and_complete_the_course(app, me, t
         app,
         "basics",
         {"basics-charge/q1": [1], "basics-charge/q2": [1], "basics-wifi/q1": [0, 1]},
-        uuid="attempt-2",
+        uuid="5b0e9a52-2f0c-4a49-9d53-0d2b6c1a7e02",
     )
     page = me.post("/learn/courses/basics/quiz", data=right).get_data(as_text=True)
     assert "通过了！" in page and "100 分" in page
     assert "测验通过了。把每一课都点“学会了”" in page  # one lesson still to learn
-    # The same attempt sent twice (a flaky connection) is stored once.
+    # The same attempt sent twice (a flaky connection) is stored once; the same attempt with
+    # other answers (back, change, submit) is not a silent overwrite: it is refused, and a
+    # fresh quiz is offered.
     me.post("/learn/courses/basics/quiz", data=right)
+    changed = me.post("/learn/courses/basics/quiz", data={**right, **{k: ["0"] for k in wrong}})
+    assert changed.status_code == 409 and "这份答卷已经交过了" in changed.get_data(as_text=True)
     with app.app_context():
         attempts = db.session.scalars(select(QuizAttempt).order_by(QuizAttempt.id)).all()
         assert [(a.percent, a.passed) for a in attempts] == [(33, False), (100, True)]
@@ -164,7 +168,7 @@ def jpeg_with_exif(size=(3000, 2000)) -> bytes:
 def sale(**overrides):
     today = local_today()
     data = {
-        "uuid": "rec-1",
+        "uuid": "6f1c2d3e-0000-4000-8000-000000000001",
         "kind": "sale",
         "happened_on": today.isoformat(),
         "channel": "wechat_group",
@@ -198,7 +202,7 @@ def test_log_a_sale_with_a_photo_edit_it_and_see_monthly_totals(app, me, trainee
     with app.app_context():
         assert count(PracticeRecord) == 1
 
-    edit = sale(amount="128.50", quantity="2.5", unit="箱", uuid=record.uuid)
+    edit = sale(amount="128.50", quantity="2.5", unit="箱", uuid=record.uuid, version="1")
     assert me.post(f"/learn/practice/{record.id}/edit", data=edit).status_code == 302
     page = me.get("/learn/practice").get_data(as_text=True)
     today = local_today()
@@ -305,7 +309,7 @@ def test_a_rejected_record_goes_back_for_review_when_edited(app, me, trainee):
         db.session.commit()
     page = me.get(f"/learn/practice/{record.id}/edit").get_data(as_text=True)
     assert "导师没有通过这条记录：金额对不上" in page and 'value="50.00"' in page
-    me.post(f"/learn/practice/{record.id}/edit", data=sale(uuid=record.uuid))
+    me.post(f"/learn/practice/{record.id}/edit", data=sale(uuid=record.uuid, version="1"))
     with app.app_context():
         assert db.session.get(PracticeRecord, record.id).status is RecordStatus.SELF_REPORTED
 
@@ -329,11 +333,25 @@ def test_a_trainee_cannot_see_or_change_another_trainees_records(app, me):
 
 def test_delete_own_record(app, me, trainee):
     with app.app_context():
-        record = make_record(db.session.merge(trainee))
+        record = make_record(db.session.merge(trainee), product="腊肉")
         db.session.commit()
-    assert me.post(f"/learn/practice/{record.id}/delete").status_code == 302
+    assert "腊肉" in me.get("/learn/practice").get_data(as_text=True)
+    # A form showing an older version deletes nothing.
+    me.post(f"/learn/practice/{record.id}/delete", data={"version": "0"})
     with app.app_context():
-        assert count(PracticeRecord) == 0
+        assert db.session.get(PracticeRecord, record.id).status is RecordStatus.SELF_REPORTED
+    response = me.post(f"/learn/practice/{record.id}/delete", data={"version": "1"})
+    assert response.status_code == 302
+    page = me.get("/learn/practice").get_data(as_text=True)
+    assert "已删除。" in page and "腊肉" not in page
+    # A second tap finds it deleted and says so; the row stays as a tombstone for its uuid.
+    again = me.post(
+        f"/learn/practice/{record.id}/delete", data={"version": "1"}, follow_redirects=True
+    )
+    assert again.status_code == 200 and "已删除。" in again.get_data(as_text=True)
+    assert me.get(f"/learn/practice/{record.id}/edit").status_code == 404
+    with app.app_context():
+        assert db.session.get(PracticeRecord, record.id).status is RecordStatus.DELETED
 
 
 def test_trainee_pages_run_a_fixed_number_of_queries(app, me, trainee, count_queries):

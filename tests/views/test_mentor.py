@@ -208,8 +208,16 @@ def test_log_and_edit_a_visit(app, world, login):
     page = client.get(f"/mentor/trainees/{trainee.id}").get_data(as_text=True)
     assert "回访（电话）· 陈导师" in page and "能独立做 — 自己会上架了" in page
     assert "逾期未回访" not in page  # the late visit satisfied the overdue follow-ups
-    response = client.post(f"/mentor/visits/{visit.id}/edit", data=visit_form(actions="改：冷链"))
+    edit = visit_form(actions="改：冷链", version="1")
+    response = client.post(f"/mentor/visits/{visit.id}/edit", data=edit)
     assert response.status_code == 302
+    # The same edit sent from a second tab still showing version 1: nothing written, what was
+    # typed kept, what is stored now shown, and the form moved on to the stored version.
+    stale = client.post(f"/mentor/visits/{visit.id}/edit", data={**edit, "actions": "第二个标签页"})
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "刚在别处改过" in page and "第二个标签页" in page and "约定：改：冷链" in page
+    assert 'name="version" type="hidden" value="2"' in page
     with app.app_context():
         assert db.session.get(FollowUpVisit, visit.id).actions == "改：冷链"
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "visit.updated"))
@@ -217,7 +225,9 @@ def test_log_and_edit_a_visit(app, world, login):
         # Eight days later the window has closed.
         db.session.get(FollowUpVisit, visit.id).created_at = utcnow() - timedelta(days=8)
         db.session.commit()
-    response = client.post(f"/mentor/visits/{visit.id}/edit", data=visit_form(actions="再改"))
+    response = client.post(
+        f"/mentor/visits/{visit.id}/edit", data=visit_form(actions="再改", version="2")
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(FollowUpVisit, visit.id).actions == "改：冷链"
@@ -233,21 +243,28 @@ def test_verify_from_the_caseload_and_reject_with_reason(app, world, login):
         db.session.commit()
     page = client.get("/mentor/").get_data(as_text=True)
     assert f'action="/mentor/records/{record.id}/verify"' in page
-    response = client.post(f"/mentor/records/{record.id}/verify", data={"back": "caseload"})
+    assert f'name="version" value="{record.version}"' in page
+    response = client.post(
+        f"/mentor/records/{record.id}/verify", data={"back": "caseload", "version": "1"}
+    )
     assert response.headers["Location"] == "/mentor/"
-    response = client.post(f"/mentor/records/{second.id}/reject", data={"reason": ""})
+    response = client.post(
+        f"/mentor/records/{second.id}/reject", data={"reason": "", "version": "1"}
+    )
     assert response.status_code == 422
     assert form_errors(response.get_data(as_text=True)) == ["请写明为什么不通过，学员会看到。"]
-    client.post(f"/mentor/records/{second.id}/reject", data={"reason": "金额和照片对不上"})
+    client.post(
+        f"/mentor/records/{second.id}/reject", data={"reason": "金额和照片对不上", "version": "1"}
+    )
     with app.app_context():
         assert db.session.get(PracticeRecord, record.id).status is RecordStatus.VERIFIED
         assert db.session.get(PracticeRecord, second.id).reject_reason == "金额和照片对不上"
     # The trainee now cannot change the verified record.
     trainee_client = app.test_client()
     login(world["乙"], target=trainee_client)
-    trainee_client.post(f"/learn/practice/{record.id}/delete")
+    trainee_client.post(f"/learn/practice/{record.id}/delete", data={"version": "2"})
     with app.app_context():
-        assert db.session.get(PracticeRecord, record.id) is not None
+        assert db.session.get(PracticeRecord, record.id).status is RecordStatus.VERIFIED
 
 
 def test_sign_off_through_the_pages(app, world, login, mini_curriculum):
@@ -255,7 +272,10 @@ def test_sign_off_through_the_pages(app, world, login, mini_curriculum):
     trainee = world["乙"]
     page = client.get(f"/mentor/trainees/{trainee.id}/signoff").get_data(as_text=True)
     assert "学完《朋友圈卖货》并通过小测验" in page
-    response = client.post(f"/mentor/trainees/{trainee.id}/signoff", data={"visit_id": "1"})
+    assert 'name="step" type="hidden" value="1"' in page
+    response = client.post(
+        f"/mentor/trainees/{trainee.id}/signoff", data={"visit_id": "1", "step": "1"}
+    )
     assert response.status_code == 422 and "还不能确认晋级" in response.get_data(as_text=True)
     with app.app_context():
         from lms.models import Course
@@ -269,12 +289,17 @@ def test_sign_off_through_the_pages(app, world, login, mini_curriculum):
         )
         db.session.commit()
     assert "确认晋级到第4级" in client.get(f"/mentor/trainees/{trainee.id}").get_data(as_text=True)
-    response = client.post(f"/mentor/trainees/{trainee.id}/signoff", data={"visit_id": visit_id})
+    signed = {"visit_id": visit_id, "step": "1"}
+    response = client.post(f"/mentor/trainees/{trainee.id}/signoff", data=signed)
     assert response.status_code == 302
+    # Submitted again (a double tap, or back + submit): the same promotion, not a second one.
+    again = client.post(f"/mentor/trainees/{trainee.id}/signoff", data=signed)
+    assert again.status_code == 302
+    assert "已经确认过了" in client.get(again.headers["Location"]).get_data(as_text=True)
     page = client.get(f"/mentor/trainees/{trainee.id}").get_data(as_text=True)
     assert "晋级：第3级 → 第4级" in page and "导师确认：陈导师" in page
     with app.app_context():
-        promotion = db.session.scalar(select(RungPromotion))
+        promotion = db.session.scalars(select(RungPromotion)).one()
         assert promotion.visit_id == visit_id and len(promotion.evidence["records"]) == 2
 
 
@@ -291,11 +316,13 @@ def test_outcome_and_correction_pages(app, world, login):
         data={"kind": "shop_opened", "happened_on": TODAY.isoformat(), "note": "抖店"},
     )
     response = client.post(
-        f"/mentor/trainees/{trainee.id}/correction", data={"to_rung": "5", "reason": "x"}
+        f"/mentor/trainees/{trainee.id}/correction",
+        data={"to_rung": "5", "reason": "x", "step": "1"},
     )
     assert response.status_code == 422
     client.post(
-        f"/mentor/trainees/{trainee.id}/correction", data={"to_rung": "2", "reason": "入学时定高了"}
+        f"/mentor/trainees/{trainee.id}/correction",
+        data={"to_rung": "2", "reason": "入学时定高了", "step": "1"},
     )
     page = client.get(f"/mentor/trainees/{trainee.id}").get_data(as_text=True)
     assert "成效：开了网店" in page and "级别更正：第3级 → 第2级" in page
