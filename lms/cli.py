@@ -1,4 +1,4 @@
-"""Flask commands: users, curricula, demo, synth."""
+"""Flask commands: users, curricula, files, demo, synth."""
 
 import time
 from pathlib import Path
@@ -11,11 +11,12 @@ from sqlalchemy import text
 from lms.db import db
 from lms.errors import LmsError, ValidationError
 from lms.models import Role
-from lms.services import accounts, curricula, demo, synth
+from lms.services import accounts, curricula, demo, files, synth
 from lms.services.curriculum_files import load_tree
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 curricula_cli = AppGroup("curricula", help="Check and import the course files.")
+files_cli = AppGroup("files", help="Uploaded files: photos, staged forms, rosters.")
 
 
 def _curricula_path(path: str | None) -> Path:
@@ -75,6 +76,15 @@ def create_user_command(phone: str, name: str, role: str, password: str) -> None
     click.echo(f"created {user.role} {user.name} ({user.phone})")
 
 
+@files_cli.command("sweep")
+def sweep_command() -> None:
+    """Remove files no live record needs: staged uploads and rosters older than a day, photos
+    no record names, and the photos of records deleted more than a day ago. Run it daily."""
+    report = files.sweep()
+    db.session.commit()
+    click.echo(report.summary())
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -119,5 +129,6 @@ def analyze() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(curricula_cli)
+    app.cli.add_command(files_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(synth_command)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -27,3 +27,10 @@ class UserForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = [SelectChoice(r.value, r.label) for r in Role]
+
+
+class EnrolForm(FlaskForm):
+    cohort_id = SelectField(_l("加入哪个培训班"), coerce=int, validate_choice=False)
+    confirm = BooleanField(
+        _l("我确认：这位学员同时参加两个项目，两个项目的负责人和导师都会看到他/她的信息。")
+    )

@@ -1,18 +1,19 @@
 """Administration: user accounts (create, reset password, deactivate). Every change is audited."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from lms.db import db
 from lms.errors import ValidationError
 from lms.forms import ConfirmForm
-from lms.models import Role, User
-from lms.permissions import guard_blueprint
-from lms.services import accounts
+from lms.models import Cohort, Enrollment, Programme, Role, User
+from lms.permissions import acting_user, guard_blueprint
+from lms.services import accounts, programmes
 
-from .forms import UserForm
+from .forms import EnrolForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 guard_blueprint(bp, Role.ADMIN)
@@ -91,3 +92,49 @@ def set_active(user_id: int):
             "success",
         )
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/enrol", methods=["GET", "POST"])
+def enrol(user_id: int):
+    """Enrol a trainee in a cohort of any programme: the explicit, audited way a person of one
+    programme joins another."""
+    user = _load_user(user_id)
+    if user.role is not Role.TRAINEE:
+        abort(404)
+    current = db.session.execute(
+        select(Enrollment, Cohort, Programme)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(Programme, Programme.id == Cohort.programme_id)
+        .where(Enrollment.trainee_id == user.id, Enrollment.left_on.is_(None))
+        .order_by(Enrollment.enrolled_on)
+    ).all()
+    open_cohorts = db.session.execute(
+        select(Cohort, Programme.name)
+        .join(Programme, Programme.id == Cohort.programme_id)
+        .where(Cohort.closed_on.is_(None))
+        .order_by(Programme.name, Cohort.starts_on)
+    ).all()
+    form = EnrolForm()
+    form.cohort_id.choices = [SelectChoice(c.id, f"{name} · {c.name}") for c, name in open_cohorts]
+    if request.method == "POST":
+        cohort = db.session.get(Cohort, form.cohort_id.data or 0)
+        if cohort is None or cohort.is_closed:
+            form.cohort_id.errors = [_("请选择一个培训班。")]
+        else:
+            try:
+                programmes.enrol_trainee(
+                    acting_user(), user, cohort, confirmed=bool(form.confirm.data)
+                )
+            except ValidationError as e:
+                db.session.rollback()
+                e.attach_to(form)
+            else:
+                db.session.commit()
+                flash(
+                    _("已把 %(name)s 加入「%(cohort)s」。", name=user.name, cohort=cohort.name),
+                    "success",
+                )
+                return redirect(url_for("admin.users", role="trainee"))
+    return render_template(
+        "admin/enrol.html", user=user, current=current, form=form
+    ), 422 if form.errors else 200

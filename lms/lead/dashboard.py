@@ -9,22 +9,30 @@ from sqlalchemy import select
 from lms.clock import local_today, parse_date
 from lms.db import db
 from lms.display import ui_language
+from lms.forms import ConfirmForm
 from lms.models import (
     Cohort,
     Course,
     CourseCompletion,
     Enrollment,
     FollowUpVisit,
+    MentorAssignment,
     PracticeKind,
     PracticeRecord,
     RecordStatus,
     RungPromotion,
+    User,
 )
-from lms.permissions import acting_user, get_programme_or_404, get_programme_trainee_or_404
+from lms.permissions import (
+    acting_user,
+    assignment_is_current,
+    get_programme_or_404,
+    get_programme_trainee_or_404,
+)
 from lms.services import dashboard as dash
 from lms.services import exports, ladder
 from lms.services.dashboard_tables import BUILDERS, tables
-from lms.services.indicators import Period, Scope
+from lms.services.indicator_scope import Period, Scope
 
 from .views import bp
 
@@ -171,9 +179,21 @@ def report(programme_id: int, trainee_id: int):
             Cohort.programme_id == programme.id,
         )
     )
+    mentors = db.session.execute(
+        select(MentorAssignment, User.name)
+        .join(User, User.id == MentorAssignment.mentor_id)
+        .where(
+            MentorAssignment.programme_id == programme.id,
+            MentorAssignment.trainee_id == trainee.id,
+            assignment_is_current(local_today()),
+        )
+        .order_by(MentorAssignment.starts_on)
+    ).all()
     return render_template(
         "lead/report.html",
         programme=programme,
+        mentors=mentors,
+        form=ConfirmForm(),
         trainee=trainee,
         status=status,
         promotions=promotions,

@@ -63,4 +63,5 @@ class RosterForm(FlaskForm):
 
 class RosterConfirmForm(FlaskForm):
     token = HiddenField()
+    digest = HiddenField()  # the preview the lead confirms (RosterPreview.digest)
     consent = BooleanField(_l("我确认：名单上的学员都已签字同意项目收集和使用这些信息。"))

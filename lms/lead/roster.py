@@ -1,16 +1,21 @@
-"""Roster import: upload, preview every row's problems, then import all rows or none."""
+"""Roster import: upload, preview every row's problems and changes, then import all rows or none.
+
+The uploaded file waits in the uploads' rosters/ folder until the lead confirms or cancels; it
+is removed after the import's commit, and `flask files sweep` removes any left for a day.
+"""
 
 import re
 import uuid
 from pathlib import Path
 
-from flask import abort, current_app, flash, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.db import db
+from lms.errors import StaleVersion
 from lms.forms import read_upload
 from lms.permissions import acting_user, get_programme_or_404
-from lms.services import roster
+from lms.services import files, roster, roster_import
 
 from .forms import RosterConfirmForm, RosterForm
 from .views import bp
@@ -18,19 +23,31 @@ from .views import bp
 TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "rosters"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _stored(programme_id: int, token: str) -> Path:
+def _stored(programme_id: int, token: str | None) -> Path:
     if not TOKEN.match(token or ""):
         abort(400)
-    path = _upload_dir() / f"{programme_id}-{token}"
+    path = files.folder("rosters") / f"{programme_id}-{token}"
     if not path.is_file():
         abort(404)
     return path
+
+
+def _preview_page(programme, result, form, filename, status=200, unconfirmed=()):
+    form.digest.data = result.digest
+    return render_template(
+        "lead/roster_preview.html",
+        programme=programme,
+        preview=result,
+        form=form,
+        filename=filename,
+        confirmed=set(_confirmed_lines()),
+        unconfirmed=set(unconfirmed),
+        labels=roster.FIELD_LABELS,
+    ), status
+
+
+def _confirmed_lines() -> list[int]:
+    return [int(v) for v in request.form.getlist("confirm") if v.isascii() and v.isdigit()][:5000]
 
 
 @bp.route("/programmes/<int:programme_id>/roster", methods=["GET", "POST"])
@@ -51,45 +68,58 @@ def roster_upload(programme_id: int):
         return render_template("lead/roster_upload.html", programme=programme, form=form), 422
     # Keep the file until the lead confirms, so the rows imported are the rows previewed.
     token = f"{uuid.uuid4().hex}.{'xlsx' if filename.lower().endswith('.xlsx') else 'csv'}"
-    (_upload_dir() / f"{programme.id}-{token}").write_bytes(data)
-    confirm = RosterConfirmForm(token=token)
-    return render_template(
-        "lead/roster_preview.html",
-        programme=programme,
-        preview=result,
-        form=confirm,
-        filename=filename,
-    )
+    (files.folder("rosters") / f"{programme.id}-{token}").write_bytes(data)
+    return _preview_page(programme, result, RosterConfirmForm(token=token), filename)
 
 
-@bp.post("/programmes/<int:programme_id>/roster/import")
-def roster_import(programme_id: int):
+@bp.post("/programmes/<int:programme_id>/roster/import", endpoint="roster_import")
+def roster_import_view(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = RosterConfirmForm()
     path = _stored(programme.id, form.token.data)
     data = path.read_bytes()
     if not form.consent.data:
-        result = roster.preview(programme, path.name, data)
         form.consent.errors = [_("导入前请确认学员已同意。")]
-        return render_template(
-            "lead/roster_preview.html",
-            programme=programme,
-            preview=result,
-            form=form,
-            filename=path.name,
-        ), 422
+        return _preview_page(
+            programme, roster.preview(programme, path.name, data), form, path.name, 422
+        )
     try:
-        imported = roster.import_roster(acting_user(), programme, path.name, data)
-    except roster.RosterInvalid as invalid:
+        imported = roster_import.import_roster(
+            acting_user(),
+            programme,
+            path.name,
+            data,
+            digest=form.digest.data or "",
+            confirmed=set(_confirmed_lines()),
+        )
+    except roster_import.RosterInvalid as invalid:
         db.session.rollback()
         flash(_("名单有问题，一行也没有导入。请改好后重新上传。"), "error")
-        return render_template(
-            "lead/roster_preview.html",
-            programme=programme,
-            preview=invalid.preview,
-            form=form,
-            filename=path.name,
-        ), 422
+        return _preview_page(programme, invalid.preview, form, path.name, 422)
+    except roster_import.NamesNotConfirmed as names:
+        db.session.rollback()
+        flash(_("有几行会改掉已有学员的姓名，请逐行确认。一行也没有导入。"), "error")
+        return _preview_page(programme, names.preview, form, path.name, 422, names.lines)
+    except (roster_import.PreviewChanged, StaleVersion):
+        db.session.rollback()
+        flash(
+            _("预览之后，名单上有学员的信息变了。一行也没有导入；请看下面新的预览，再确认一次。"),
+            "error",
+        )
+        return _preview_page(
+            programme, roster.preview(programme, path.name, data), form, path.name, 409
+        )
+    files.remove_after_commit("rosters", path.name)
     db.session.commit()
-    path.unlink(missing_ok=True)
     return render_template("lead/roster_done.html", programme=programme, result=imported)
+
+
+@bp.post("/programmes/<int:programme_id>/roster/cancel")
+def roster_cancel(programme_id: int):
+    programme = get_programme_or_404(acting_user(), programme_id)
+    form = RosterConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    files.discard(_stored(programme.id, form.token.data))
+    flash(_("已取消，上传的文件已删除。"), "success")
+    return redirect(url_for("lead.programme", programme_id=programme.id))

@@ -25,12 +25,8 @@ from lms.models import (
 )
 from lms.permissions import assignment_is_current
 from lms.services import schedule
-from lms.services.indicators import (
-    Facts,
-    Period,
-    Scope,
-    gather,
-)
+from lms.services.indicator_scope import Period, Scope
+from lms.services.indicators import Facts, gather
 
 
 def yuan(fen: int | float | None) -> str:

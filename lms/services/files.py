@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 
 from lms.clock import utcnow
 from lms.db import db
@@ -149,23 +149,16 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             report.rosters += 1
-    deleted = db.session.execute(
-        select(PracticeRecord.id, PracticeRecord.photo).where(
+    for record in db.session.scalars(
+        select(PracticeRecord).where(
             PracticeRecord.status == RecordStatus.DELETED,
             PracticeRecord.photo.is_not(None),
             PracticeRecord.updated_at < now - KEEP_STAGED,
         )
-    ).all()
-    if deleted:
-        db.session.execute(
-            update(PracticeRecord)
-            .where(PracticeRecord.id.in_([row.id for row in deleted]))
-            .values(photo=None)
-            .execution_options(synchronize_session=False)
-        )
-        for row in deleted:
-            remove_after_commit("practice", row.photo)
-        report.deleted_records = len(deleted)
+    ):
+        remove_after_commit("practice", record.photo)
+        record.photo = None
+        report.deleted_records += 1
     for path in practice.iterdir():
         if path.name not in named and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)

@@ -6,21 +6,21 @@ written out in docs/indicators.md. Facts are gathered in a fixed number of queri
 heavy counting done in the database.
 
 A scope is a programme, optionally narrowed to one cohort or one village. Trainees in scope are
-those with a current enrolment (not left) in a cohort of the programme. A period runs from
-`start` to `end` inclusive, in local dates; "now" means at the end of the period.
+those with a current enrolment (not left) in a cohort of the programme. A programme counts a
+trainee's learning, practice, visits, promotions and outcomes from their first enrolment in it
+(`since`): a person who also belongs to another programme brings none of that one's records. A
+period runs from `start` to `end` inclusive, in local dates; "now" means at the end of the period.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from lms.clock import LOCAL_TZ
-from lms.db import db
 from lms.models import (
-    Cohort,
     Course,
     CourseCompletion,
     Enrollment,
@@ -36,6 +36,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
+from lms.services.indicator_scope import Period, Scope, rows
 from lms.sqlfuncs import date_plus, local_date_plus
 
 PRACTICE_AFTER_COURSE_DAYS = 14
@@ -44,57 +45,6 @@ INCOME_DAYS = 30
 STILL_PRACTISING = (90, 180)  # days after enrolment
 STILL_PRACTISING_WINDOW = 30  # a record in the 30 days up to that day
 AGE_BANDS = ((0, 29, "<30"), (30, 44, "30–44"), (45, 59, "45–59"), (60, 200, "60+"))
-
-
-@dataclass(frozen=True)
-class Scope:
-    programme_id: int
-    cohort_id: int | None = None
-    village: str | None = None
-
-    def enrolments(self, *columns):
-        """A select of `columns` over the current enrolments in scope (joined to cohorts)."""
-        query = (
-            select(*columns)
-            .select_from(Enrollment)
-            .join(Cohort, Cohort.id == Enrollment.cohort_id)
-            .where(Cohort.programme_id == self.programme_id, Enrollment.left_on.is_(None))
-        )
-        if self.cohort_id:
-            query = query.where(Cohort.id == self.cohort_id)
-        if self.village:
-            query = query.join(
-                TraineeProfile, TraineeProfile.user_id == Enrollment.trainee_id
-            ).where(TraineeProfile.village == self.village)
-        return query
-
-    def trainee_ids(self):
-        """A select of the trainee ids in scope, for IN clauses on other tables. Queries over
-        enrollments themselves use `enrolments` instead: SQLite plans such an IN badly."""
-        return self.enrolments(Enrollment.trainee_id)
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-
-    @property
-    def end_utc(self) -> datetime:
-        """The first instant after the period, as naive UTC."""
-        local = datetime.combine(self.end + timedelta(days=1), time(), LOCAL_TZ)
-        return local.astimezone(UTC).replace(tzinfo=None)
-
-    @property
-    def start_utc(self) -> datetime:
-        local = datetime.combine(self.start, time(), LOCAL_TZ)
-        return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def rows(statement):
-    """Plain rows through the session's connection: these are aggregates over many thousands
-    of rows, and Core skips the ORM's per-row bookkeeping (a third of the time)."""
-    return db.session.connection().execute(statement)
 
 
 def age_band(birth_year: int | None, on: date) -> str | None:
@@ -121,6 +71,7 @@ class Facts:
     age_band: str | None
     enrolled_on: date
     baseline_rung: int
+    since: date | None = None  # first enrolment in the programme: what counts starts there
     current_rung: int = 0
     climbs: list[tuple[int, int]] = field(default_factory=list)  # (to rung, days) in period
     tiers_started: set[int] = field(default_factory=set)
@@ -146,6 +97,7 @@ class Facts:
 def gather(scope: Scope, period: Period) -> dict[int, Facts]:
     """The facts of every trainee in scope, keyed by trainee id."""
     ids = scope.trainee_ids()
+    starts = scope.starts()
     facts: dict[int, Facts] = {}
     p = aliased(TraineeProfile)
     for row in rows(
@@ -161,9 +113,11 @@ def gather(scope: Scope, period: Period) -> dict[int, Facts]:
             Enrollment.enrolled_on,
             p.baseline_rung,
             p.baseline_monthly_income_fen,
+            starts.c.since,
         )
         .join(User, User.id == Enrollment.trainee_id)
         .join(p, p.user_id == User.id)
+        .join(starts, starts.c.trainee_id == User.id)
         .order_by(Enrollment.enrolled_on)
     ).all():
         (
@@ -178,6 +132,7 @@ def gather(scope: Scope, period: Period) -> dict[int, Facts]:
             enrolled_on,
             rung,
             income,
+            since,
         ) = row
         facts[trainee_id] = Facts(
             trainee_id,
@@ -190,15 +145,16 @@ def gather(scope: Scope, period: Period) -> dict[int, Facts]:
             age_band(born, period.end),
             enrolled_on,
             rung,
+            since=since,
             current_rung=rung,
             baseline_income_fen=income,
         )
     if not facts:
         return facts
     _rungs(facts, ids, period)
-    _learning(facts, ids, period)
-    _practice(facts, ids, period, scope)
-    _follow_up(facts, ids, period)
+    _learning(facts, ids, period, starts)
+    _practice(facts, ids, period, scope, starts)
+    _follow_up(facts, ids, period, starts)
     return facts
 
 
@@ -213,27 +169,34 @@ def _rungs(facts, ids, period) -> None:
         if f is None:
             continue
         signed_on = signed_at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
-        if to_rung > f.current_rung and signed_on >= period.start:
+        if to_rung > f.current_rung and signed_on >= max(period.start, f.since):
             f.climbs.append((to_rung, (signed_on - last_attained[trainee_id]).days))
         f.current_rung = to_rung
         last_attained[trainee_id] = signed_on
 
 
-def _learning(facts, ids, period) -> None:
+def _learning(facts, ids, period, starts) -> None:
     for trainee_id, tier_id in rows(
         select(LessonProgress.trainee_id, Course.tier_id)
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .join(Course, Course.id == Lesson.course_id)
-        .where(LessonProgress.trainee_id.in_(ids), LessonProgress.learned_at < period.end_utc)
+        .join(starts, starts.c.trainee_id == LessonProgress.trainee_id)
+        .where(
+            LessonProgress.trainee_id.in_(ids),
+            LessonProgress.learned_at < period.end_utc,
+            local_date_plus(LessonProgress.learned_at, 0) >= starts.c.since,
+        )
         .distinct()
     ).all():
         facts[trainee_id].tiers_started.add(tier_id)
     for trainee_id, tier_id, count in rows(
         select(CourseCompletion.trainee_id, Course.tier_id, func.count())
         .join(Course, Course.id == CourseCompletion.course_id)
+        .join(starts, starts.c.trainee_id == CourseCompletion.trainee_id)
         .where(
             CourseCompletion.trainee_id.in_(ids),
             CourseCompletion.completed_at < period.end_utc,
+            local_date_plus(CourseCompletion.completed_at, 0) >= starts.c.since,
             Course.archived_at.is_(None),
         )
         .group_by(CourseCompletion.trainee_id, Course.tier_id)
@@ -249,8 +212,12 @@ def _learning(facts, ids, period) -> None:
         CourseCompletion.course_id.in_(with_tasks),
         CourseCompletion.completed_at >= period.start_utc,
         CourseCompletion.completed_at < period.end_utc - timedelta(days=PRACTICE_AFTER_COURSE_DAYS),
+        local_date_plus(CourseCompletion.completed_at, 0) >= starts.c.since,
     )
-    for (trainee_id,) in rows(select(CourseCompletion.trainee_id).where(eligible).distinct()).all():
+    completions = select(CourseCompletion.trainee_id).join(
+        starts, starts.c.trainee_id == CourseCompletion.trainee_id
+    )
+    for (trainee_id,) in rows(completions.where(eligible).distinct()).all():
         facts[trainee_id].practice_after_course = False
     practised = (
         select(PracticeRecord.id)
@@ -263,26 +230,35 @@ def _learning(facts, ids, period) -> None:
         )
         .exists()
     )
-    for (trainee_id,) in rows(
-        select(CourseCompletion.trainee_id).where(eligible, practised).distinct()
-    ).all():
+    for (trainee_id,) in rows(completions.where(eligible, practised).distinct()).all():
         facts[trainee_id].practice_after_course = True
 
 
-def _practice(facts, ids, period, scope) -> None:
+def _counted_records(starts, *columns):
+    """A select over practice records from each trainee's start in the programme on."""
+    return (
+        select(*columns)
+        .join(starts, starts.c.trainee_id == PracticeRecord.trainee_id)
+        .where(PracticeRecord.happened_on >= starts.c.since)
+    )
+
+
+def _practice(facts, ids, period, scope, starts) -> None:
     verified_sales = and_(
         PracticeRecord.trainee_id.in_(ids),
         PracticeRecord.status == RecordStatus.VERIFIED,
         PracticeRecord.kind == PracticeKind.SALE,
     )
     for trainee_id, count, total in rows(
-        select(PracticeRecord.trainee_id, func.count(), func.sum(PracticeRecord.amount_fen))
+        _counted_records(
+            starts, PracticeRecord.trainee_id, func.count(), func.sum(PracticeRecord.amount_fen)
+        )
         .where(verified_sales, PracticeRecord.happened_on.between(period.start, period.end))
         .group_by(PracticeRecord.trainee_id)
     ).all():
         facts[trainee_id].sales_in_period, facts[trainee_id].sales_fen_in_period = count, total or 0
     for trainee_id, total in rows(
-        select(PracticeRecord.trainee_id, func.sum(PracticeRecord.amount_fen))
+        _counted_records(starts, PracticeRecord.trainee_id, func.sum(PracticeRecord.amount_fen))
         .where(
             verified_sales,
             PracticeRecord.happened_on > period.end - timedelta(days=INCOME_DAYS),
@@ -302,7 +278,7 @@ def _practice(facts, ids, period, scope) -> None:
             select(PracticeRecord.id)
             .where(
                 PracticeRecord.trainee_id == Enrollment.trainee_id,
-                PracticeRecord.status != RecordStatus.REJECTED,
+                PracticeRecord.status.in_((RecordStatus.SELF_REPORTED, RecordStatus.VERIFIED)),
                 PracticeRecord.happened_on
                 > date_plus(Enrollment.enrolled_on, days - STILL_PRACTISING_WINDOW),
                 PracticeRecord.happened_on <= date_plus(Enrollment.enrolled_on, days),
@@ -315,21 +291,28 @@ def _practice(facts, ids, period, scope) -> None:
                 f.practising[days] = True
 
 
-def _follow_up(facts, ids, period) -> None:
+def _follow_up(facts, ids, period, starts) -> None:
     for (trainee_id,) in rows(
         select(FollowUpVisit.trainee_id)
         .distinct()
+        .join(starts, starts.c.trainee_id == FollowUpVisit.trainee_id)
         .where(
             FollowUpVisit.trainee_id.in_(ids),
             FollowUpVisit.visited_on > period.end - timedelta(days=COVERAGE_DAYS),
             FollowUpVisit.visited_on <= period.end,
+            FollowUpVisit.visited_on >= starts.c.since,
         )
     ).all():
         facts[trainee_id].visited_recently = True
     for trainee_id, kind in rows(
         select(Outcome.trainee_id, Outcome.kind)
         .distinct()
-        .where(Outcome.trainee_id.in_(ids), Outcome.happened_on <= period.end)
+        .join(starts, starts.c.trainee_id == Outcome.trainee_id)
+        .where(
+            Outcome.trainee_id.in_(ids),
+            Outcome.happened_on <= period.end,
+            Outcome.happened_on >= starts.c.since,
+        )
     ).all():
         facts[trainee_id].outcomes.add(kind.value if hasattr(kind, "value") else kind)
 
@@ -341,7 +324,8 @@ def monthly_sales(scope: Scope, period: Period) -> list[tuple[int, int, int, int
     per_seller: dict[tuple[int, int], list[int]] = defaultdict(list)
     counts: dict[tuple[int, int], int] = defaultdict(int)
     for y, m, _trainee, count, total in rows(
-        select(
+        _counted_records(
+            scope.starts(),
             year,
             month,
             PracticeRecord.trainee_id,

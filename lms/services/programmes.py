@@ -221,3 +221,51 @@ def move_trainee(
         to_cohort=target.id,
     )
     return enrolment
+
+
+def enrol_trainee(
+    actor: User, trainee: User, cohort: Cohort, *, confirmed: bool, today: date | None = None
+) -> Enrollment:
+    """An admin enrols a trainee in a cohort, from today: the one way a person who already
+    belongs to another programme joins this one (a roster never does it). Both programmes'
+    leads and mentors will see them, so it needs `confirmed` then; each programme counts their
+    records from their enrolment in it. Audited. Raises ValidationError."""
+    today = today or local_today()
+    if trainee.role is not Role.TRAINEE:
+        raise ValidationError({"cohort_id": _("只有学员可以加入培训班。")})
+    if cohort.is_closed:
+        raise ValidationError({"cohort_id": _("这个培训班已经结束，不能再加人。")})
+    current = db.session.execute(
+        select(Enrollment, Cohort)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(Enrollment.trainee_id == trainee.id, Enrollment.left_on.is_(None))
+    ).all()
+    same = [c for _e, c in current if c.programme_id == cohort.programme_id]
+    if same:
+        raise ValidationError(
+            {"cohort_id": _("已在这个项目的培训班「%(c)s」，换班请用“调班”。", c=same[0].name)}
+        )
+    elsewhere = sorted({c.programme_id for _e, c in current})
+    if elsewhere and not confirmed:
+        raise ValidationError({"confirm": _("这位学员已在别的项目里：请勾选确认。")})
+    enrolment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.trainee_id == trainee.id, Enrollment.cohort_id == cohort.id
+        )
+    )
+    if enrolment is None:
+        enrolment = Enrollment(cohort_id=cohort.id, trainee_id=trainee.id, enrolled_on=today)
+        db.session.add(enrolment)
+    else:  # back into a cohort they left
+        enrolment.left_on, enrolment.enrolled_on = None, today
+    db.session.flush()
+    audit.record(
+        actor,
+        "trainee.enrolled",
+        enrolment,
+        trainee_id=trainee.id,
+        programme_id=cohort.programme_id,
+        cohort_id=cohort.id,
+        also_in_programmes=elsewhere,
+    )
+    return enrolment

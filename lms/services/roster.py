@@ -3,18 +3,29 @@
 `preview` checks every row and reports each problem with its line number, writing nothing.
 `import_roster` writes all rows or none; importing the same file again changes nothing. New
 trainees get an initial password, returned once so it can be printed.
+
+An import acts only inside its programme: a row names a new person or one of the programme's
+own trainees (enrolled in one of its cohorts, now or before). A phone held by anyone else is a
+problem with one message that says nothing of who holds it; enrolling someone of another
+programme is an admin's explicit action (programmes.enrol_trainee), never a side effect of a file.
+An update changes only the fields the file gives a value for, each shown old → new in the
+preview, and a changed name is confirmed row by row.
 """
 
 import csv
+import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import openpyxl
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from lms.clock import local_today, utcnow
+from lms.clock import local_today
 from lms.db import db
 from lms.errors import LmsError, ValidationError
 from lms.models import (
@@ -27,8 +38,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
-from lms.services import audit
-from lms.services.accounts import generate_password, hash_password, normalise_phone
+from lms.services.accounts import normalise_phone
 from lms.services.practice import parse_yuan
 
 # Column → accepted headers (Chinese as programmes write them, and English).
@@ -61,8 +71,44 @@ CATEGORIES = {
 MAX_ROWS = 5000
 
 
+# What a roster row can change, in the order a preview lists the changes.
+FIELD_LABELS = {
+    "name": _l("姓名"),
+    "gender": _l("性别"),
+    "birth_year": _l("出生年份"),
+    "village": _l("村"),
+    "household_category": _l("农户类别"),
+    "baseline_rung": _l("基线级别"),
+    "baseline_monthly_income_fen": _l("基线月网店收入"),
+    "main_products": _l("主要产品"),
+    "cohort": _l("培训班"),
+}
+PROFILE_FIELDS = tuple(f for f in FIELD_LABELS if f not in ("name", "cohort"))
+# A new trainee's profile where a column is absent or a cell empty.
+DEFAULTS = {
+    "gender": None,
+    "birth_year": None,
+    "household_category": HouseholdCategory.ORDINARY,
+    "baseline_rung": 0,
+    "baseline_monthly_income_fen": 0,
+    "main_products": "",
+}
+
+
+def phone_taken() -> str:
+    """The one message for a phone outside the programme: it says nothing of who holds it."""
+    return _("这个手机号已被使用，请核对。")
+
+
 class RosterUnreadable(LmsError):
     pass
+
+
+@dataclass
+class Change:
+    field: str  # a key of FIELD_LABELS
+    old: Any
+    new: Any
 
 
 @dataclass
@@ -70,9 +116,17 @@ class RosterRow:
     line: int
     raw: dict[str, str]
     problems: list[str] = field(default_factory=list)
-    values: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)  # the fields this row gives (a cell with a value)
     existing: User | None = None
     action: str = ""  # new | update | unchanged
+    changes: list[Change] = field(default_factory=list)  # for an update: old → new
+    reenrol: bool = False  # back into the programme after leaving it
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """An existing phone under another name: the lead confirms the row, or it may be a typo
+        in the phone number that would rename somebody else."""
+        return any(c.field == "name" for c in self.changes)
 
 
 @dataclass
@@ -88,6 +142,23 @@ class RosterPreview:
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of what the preview shows: an import applies only to the preview its
+        lead confirmed (the people in it may have changed since)."""
+        seen = [
+            (
+                r.line,
+                r.action,
+                r.existing.id if r.existing else None,
+                [(c.field, str(c.old), str(c.new)) for c in r.changes],
+                r.problems,
+            )
+            for r in self.rows
+        ]
+        text = json.dumps([self.header_problems, seen], ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def read_table(filename: str, data: bytes) -> list[tuple[int, list[str]]]:
@@ -170,57 +241,74 @@ def _check_rows(programme: Programme, rows: list[RosterRow]) -> None:
     villages = set(programme.villages) | {c.village for c in cohorts.values() if c.village}
     phones_seen: dict[str, int] = {}
     for row in rows:
-        v, raw, problems = row.values, row.raw, row.problems
-        v["name"] = raw.get("name", "").strip()
-        if not v["name"]:
-            problems.append(_("缺少姓名。"))
-        elif len(v["name"]) > 50:
-            problems.append(_("姓名太长了，最多50个字。"))
-        try:
-            v["phone"] = normalise_phone(raw.get("phone", ""))
-        except ValidationError as e:
-            problems.append(_("手机号不对：%(why)s", why=e.errors["phone"]))
-        else:
-            if v["phone"] in phones_seen:
-                problems.append(_("手机号和第%(n)d行重复。", n=phones_seen[v["phone"]]))
-            phones_seen.setdefault(v["phone"], row.line)
-        gender = raw.get("gender", "").strip()
-        v["gender"] = GENDERS.get(gender.lower()) if gender else None
-        if gender and v["gender"] is None:
+        _check_row(row, cohorts, villages)
+        phone = row.values.get("phone")
+        if phone in phones_seen:
+            row.problems.append(_("手机号和第%(n)d行重复。", n=phones_seen[phone]))
+        elif phone:
+            phones_seen[phone] = row.line
+    _match_people(programme, rows)
+
+
+def _check_row(row: RosterRow, cohorts: dict[str, Cohort], villages: set[str]) -> None:
+    """Parse the cells of one row into `row.values`: only the fields the row gives a value for
+    (an absent column or an empty cell never changes a field)."""
+    v, raw, problems = row.values, row.raw, row.problems
+    name = raw.get("name", "").strip()
+    if not name:
+        problems.append(_("缺少姓名。"))
+    elif len(name) > 50:
+        problems.append(_("姓名太长了，最多50个字。"))
+    v["name"] = name
+    try:
+        v["phone"] = normalise_phone(raw.get("phone", ""))
+    except ValidationError as e:
+        problems.append(_("手机号不对：%(why)s", why=e.errors["phone"]))
+    if gender := raw.get("gender", "").strip():
+        v["gender"] = GENDERS.get(gender.lower())
+        if v["gender"] is None:
             problems.append(_("性别「%(v)s」不对，请填“女”或“男”。", v=gender))
-        v["birth_year"] = _int_in(
-            raw.get("birth_year", ""), 1900, local_today().year - 14, _("出生年份"), problems
-        )
-        village = raw.get("village", "").strip()
-        if not village:
-            problems.append(_("缺少村名。"))
-        elif village not in villages:
-            problems.append(_("不认识的村「%(v)s」：请先在项目设置里加上这个村。", v=village))
-        v["village"] = village
-        category = raw.get("household_category", "").strip() or "普通农户"
+    if (born := raw.get("birth_year", "").strip()) and (
+        year := _int_in(born, 1900, local_today().year - 14, _("出生年份"), problems)
+    ) is not None:
+        v["birth_year"] = year
+    village = raw.get("village", "").strip()
+    if not village:
+        problems.append(_("缺少村名。"))
+    elif village not in villages:
+        problems.append(_("不认识的村「%(v)s」：请先在项目设置里加上这个村。", v=village))
+    v["village"] = village
+    if category := raw.get("household_category", "").strip():
         v["household_category"] = CATEGORIES.get(category)
         if v["household_category"] is None:
             problems.append(
                 _("农户类别「%(v)s」不对，只能是普通农户、脱贫户、监测户或示范户。", v=category)
             )
-        v["baseline_rung"] = (
-            _int_in(raw.get("baseline_rung", ""), 0, 6, _("基线级别"), problems) or 0
-        )
-        income = raw.get("baseline_income", "").strip()
+    if (rung := raw.get("baseline_rung", "").strip()) and (
+        level := _int_in(rung, 0, 6, _("基线级别"), problems)
+    ) is not None:
+        v["baseline_rung"] = level
+    if income := raw.get("baseline_income", "").strip():
         try:
-            v["baseline_monthly_income_fen"] = parse_yuan(income) if income else 0
+            v["baseline_monthly_income_fen"] = parse_yuan(income)
         except ValueError as e:
             problems.append(_("基线月网店收入：%(why)s", why=str(e)))
-        v["main_products"] = raw.get("main_products", "").strip()[:200]
-        cohort = cohorts.get(raw.get("cohort", "").strip())
-        if not raw.get("cohort", "").strip():
-            problems.append(_("缺少培训班。"))
-        elif cohort is None:
-            problems.append(_("这个项目里没有培训班「%(v)s」。", v=raw.get("cohort")))
-        elif cohort.is_closed:
-            problems.append(_("培训班「%(v)s」已经结束了。", v=cohort.name))
-        v["cohort"] = cohort
+    if products := raw.get("main_products", "").strip():
+        v["main_products"] = products[:200]
+    cohort_name = raw.get("cohort", "").strip()
+    cohort = cohorts.get(cohort_name)
+    if not cohort_name:
+        problems.append(_("缺少培训班。"))
+    elif cohort is None:
+        problems.append(_("这个项目里没有培训班「%(v)s」。", v=cohort_name))
+    elif cohort.is_closed:
+        problems.append(_("培训班「%(v)s」已经结束了。", v=cohort.name))
+    v["cohort"] = cohort
 
+
+def _match_people(programme: Programme, rows: list[RosterRow]) -> None:
+    """New people, or the programme's own trainees (ever enrolled in one of its cohorts) with
+    what the row would change. A phone of anyone else is a problem that names nobody."""
     phones = [r.values["phone"] for r in rows if r.values.get("phone")]
     users = {u.phone: u for u in db.session.scalars(select(User).where(User.phone.in_(phones)))}
     ids = [u.id for u in users.values()]
@@ -228,55 +316,41 @@ def _check_rows(programme: Programme, rows: list[RosterRow]) -> None:
         p.user_id: p
         for p in db.session.scalars(select(TraineeProfile).where(TraineeProfile.user_id.in_(ids)))
     }
-    enrolled: dict[int, list[Cohort]] = {}
-    for trainee_id, cohort in db.session.execute(
-        select(Enrollment.trainee_id, Cohort)
+    own: set[int] = set()
+    current: dict[int, list[Cohort]] = {}
+    for trainee_id, cohort, left_on in db.session.execute(
+        select(Enrollment.trainee_id, Cohort, Enrollment.left_on)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .where(
-            Enrollment.trainee_id.in_(ids),
-            Enrollment.left_on.is_(None),
-            Cohort.programme_id == programme.id,
-        )
+        .where(Enrollment.trainee_id.in_(ids), Cohort.programme_id == programme.id)
     ).all():
-        enrolled.setdefault(trainee_id, []).append(cohort)
+        own.add(trainee_id)
+        if left_on is None:
+            current.setdefault(trainee_id, []).append(cohort)
     for row in rows:
         user = users.get(row.values.get("phone"))
         if user is None:
             row.action = "new"
             continue
-        if user.role is not Role.TRAINEE:
-            row.problems.append(
-                _("这个手机号属于一位%(role)s，不能作为学员导入。", role=user.role.label)
-            )
+        if user.role is not Role.TRAINEE or user.id not in own:
+            row.problems.append(phone_taken())
             continue
         row.existing = user
-        current = enrolled.get(user.id, [])
         target = row.values.get("cohort")
-        if current and target and all(c.id != target.id for c in current):
-            row.problems.append(_("已在培训班「%(c)s」，换班请用“调班”。", c=current[0].name))
-        changed = (
-            _profile_changes(profiles.get(user.id), row.values)
-            or user.name != row.values["name"]
-            or not current
-        )
-        row.action = "update" if changed else "unchanged"
-
-
-PROFILE_FIELDS = (
-    "village",
-    "gender",
-    "birth_year",
-    "household_category",
-    "baseline_rung",
-    "baseline_monthly_income_fen",
-    "main_products",
-)
-
-
-def _profile_changes(profile: TraineeProfile | None, values: dict) -> bool:
-    if profile is None:
-        return True
-    return any(getattr(profile, f) != values.get(f) for f in PROFILE_FIELDS)
+        now_in = current.get(user.id, [])
+        if now_in and target and all(c.id != target.id for c in now_in):
+            row.problems.append(_("已在培训班「%(c)s」，换班请用“调班”。", c=now_in[0].name))
+        profile = profiles.get(user.id)
+        if user.name != row.values["name"]:
+            row.changes.append(Change("name", user.name, row.values["name"]))
+        for name in PROFILE_FIELDS:
+            if name in row.values:
+                old = getattr(profile, name) if profile else DEFAULTS.get(name)
+                if old != row.values[name]:
+                    row.changes.append(Change(name, old, row.values[name]))
+        if not now_in and target:
+            row.reenrol = True
+            row.changes.append(Change("cohort", None, target))
+        row.action = "update" if row.changes else "unchanged"
 
 
 def _int_in(text: str, low: int, high: int, label: str, problems: list[str]) -> int | None:
@@ -295,73 +369,3 @@ def _int_in(text: str, low: int, high: int, label: str, problems: list[str]) -> 
         )
         return None
     return int(text)
-
-
-class RosterInvalid(LmsError):
-    def __init__(self, result: RosterPreview):
-        super().__init__("roster has problems")
-        self.preview = result
-
-
-@dataclass
-class ImportResult:
-    created: list[tuple[User, str]]  # (trainee, initial password): shown once
-    updated: int
-    unchanged: int
-
-
-def import_roster(actor: User, programme: Programme, filename: str, data: bytes) -> ImportResult:
-    """Write every row, or nothing when any row has a problem (raises RosterInvalid)."""
-    result = preview(programme, filename, data)
-    if not result.ok:
-        raise RosterInvalid(result)
-    created, updated, unchanged = [], 0, 0
-    now = utcnow()
-    for row in result.rows:
-        v = row.values
-        if row.action == "unchanged":
-            unchanged += 1
-            continue
-        user = row.existing
-        if user is None:
-            password = generate_password()
-            user = User(
-                phone=v["phone"],
-                name=v["name"],
-                role=Role.TRAINEE,
-                password_hash=hash_password(password),
-            )
-            user.profile = TraineeProfile(consent_at=now)
-            db.session.add(user)
-            created.append((user, password))
-        else:
-            user.name = v["name"]
-            if user.profile is None:
-                user.profile = TraineeProfile(consent_at=now)
-            updated += 1
-        for name in PROFILE_FIELDS:
-            setattr(user.profile, name, v[name])
-        db.session.flush()
-        if not db.session.scalar(
-            select(Enrollment.id).where(
-                Enrollment.trainee_id == user.id,
-                Enrollment.cohort_id == v["cohort"].id,
-                Enrollment.left_on.is_(None),
-            )
-        ):
-            db.session.add(
-                Enrollment(
-                    cohort_id=v["cohort"].id, trainee_id=user.id, enrolled_on=v["cohort"].starts_on
-                )
-            )
-    db.session.flush()
-    audit.record(
-        actor,
-        "roster.imported",
-        programme,
-        file=filename,
-        created=len(created),
-        updated=updated,
-        unchanged=unchanged,
-    )
-    return ImportResult(created, updated, unchanged)

@@ -20,7 +20,7 @@ from lms.models import (
 )
 from lms.services import dashboard as dash
 from lms.services.dashboard_tables import tables
-from lms.services.indicators import Period, Scope
+from lms.services.indicator_scope import Period, Scope
 from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
 
 PERIOD = Period(date(2026, 1, 1), date(2026, 6, 30))
@@ -285,3 +285,44 @@ def test_period_end_decides_what_counts(world, ctx):
         Scope(ctx_.scope.programme_id, village="甲村"), PERIOD, today=TODAY, locale="zh"
     )
     assert sorted(f.name for f in village.facts.values()) == ["一", "三"]
+
+
+def test_a_trainee_of_two_programmes_counts_in_each_from_their_enrolment_in_it(ctx):
+    """The admin enrols a trainee of programme 1 in programme 2 on 1 May: programme 2 counts
+    the sale and the promotion after that day only; programme 1 counts both sales."""
+    from lms.services import programmes
+
+    admin, mentor = make_user(Role.ADMIN), make_user(Role.MENTOR)
+    first, second = make_programme(name="一号项目"), make_programme(name="二号项目")
+    one = make_cohort(first, name="一期", starts_on=date(2026, 1, 1))
+    two = make_cohort(second, name="一期", starts_on=date(2026, 4, 1))
+    trainee = make_user(name="两个项目")
+    trainee.profile.baseline_rung = 3
+    enroll(trainee, one)
+    make_record(trainee, happened_on=date(2026, 2, 10), amount_fen=30000, status="verified")
+    db.session.add(
+        RungPromotion(
+            trainee_id=trainee.id,
+            step=1,
+            kind="promotion",
+            from_rung=3,
+            to_rung=4,
+            signed_by_id=mentor.id,
+            signed_at=utc(date(2026, 2, 20)),
+        )
+    )
+    programmes.enrol_trainee(admin, trainee, two, confirmed=True, today=date(2026, 5, 1))
+    make_record(trainee, happened_on=date(2026, 5, 10), amount_fen=12000, status="verified")
+    db.session.flush()
+
+    def facts(programme):
+        (f,) = dash.build_context(
+            Scope(programme.id), PERIOD, today=TODAY, locale="zh"
+        ).facts.values()
+        return f
+
+    in_first, in_second = facts(first), facts(second)
+    assert (in_first.sales_in_period, in_first.sales_fen_in_period) == (2, 42000)
+    assert (in_second.sales_in_period, in_second.sales_fen_in_period) == (1, 12000)
+    assert in_first.climbs == [(4, 50)] and in_second.climbs == []
+    assert in_second.since == date(2026, 5, 1)

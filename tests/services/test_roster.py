@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.db import db
-from lms.models import Enrollment, Role, TraineeProfile, User
-from lms.services import roster
+from lms.models import AuditEvent, Enrollment, HouseholdCategory, Role, TraineeProfile, User
+from lms.services import roster, roster_import
 from tests.factories import enroll, make_cohort, make_programme, make_user
 
 HEADER = "姓名,手机号,性别,出生年份,村,农户类别,基线级别,基线月网店收入,主要产品,培训班"
@@ -45,7 +45,7 @@ def test_a_good_file_previews_clean_and_imports(programme):
     lead = programme.lead
     preview = roster.preview(programme, "名单.csv", csv_bytes(GOOD))
     assert preview.ok and preview.count("new") == 3
-    result = roster.import_roster(lead, programme, "名单.csv", csv_bytes(GOOD))
+    result = roster_import.import_roster(lead, programme, "名单.csv", csv_bytes(GOOD))
     assert len(result.created) == 3 and result.updated == 0
     user, password = result.created[1]
     assert user.phone == "13912340002" and len(password) == 8
@@ -79,7 +79,7 @@ def test_every_bad_row_is_reported_with_its_line_number(programme):
         7: [
             "基线级别「9」不对，应在0到6之间。",
             "基线月网店收入：金额只能填数字，比如 128.50。",
-            "这个手机号属于一位驻点导师，不能作为学员导入。",
+            "这个手机号已被使用，请核对。",
         ],
         8: ["缺少姓名。", "出生年份「1899」不对，应在1900到2012之间。"],
     }
@@ -88,22 +88,22 @@ def test_every_bad_row_is_reported_with_its_line_number(programme):
 def test_an_invalid_file_imports_nothing(programme):
     before = counts()
     bad = [*GOOD, "坏行,12345,女,1980,大坪村,普通农户,1,0,茶,第一期"]
-    with pytest.raises(roster.RosterInvalid) as invalid:
-        roster.import_roster(programme.lead, programme, "名单.csv", csv_bytes(bad))
+    with pytest.raises(roster_import.RosterInvalid) as invalid:
+        roster_import.import_roster(programme.lead, programme, "名单.csv", csv_bytes(bad))
     assert [r.line for r in invalid.value.preview.rows if r.problems] == [5]
     assert counts() == before
 
 
 def test_reimporting_the_same_file_changes_nothing(programme):
-    roster.import_roster(programme.lead, programme, "名单.csv", csv_bytes(GOOD))
+    roster_import.import_roster(programme.lead, programme, "名单.csv", csv_bytes(GOOD))
     before = counts()
     hashes = list(db.session.scalars(select(User.password_hash).order_by(User.id)))
-    again = roster.import_roster(programme.lead, programme, "名单.csv", csv_bytes(GOOD))
+    again = roster_import.import_roster(programme.lead, programme, "名单.csv", csv_bytes(GOOD))
     assert (len(again.created), again.updated, again.unchanged) == (0, 0, 3)
     assert counts() == before
     assert list(db.session.scalars(select(User.password_hash).order_by(User.id))) == hashes
     changed = [GOOD[0].replace(",1,0,高山茶叶", ",2,0,高山茶叶")]
-    result = roster.import_roster(programme.lead, programme, "名单.csv", csv_bytes(changed))
+    result = roster_import.import_roster(programme.lead, programme, "名单.csv", csv_bytes(changed))
     assert result.updated == 1
     assert (
         db.session.scalar(
@@ -158,3 +158,114 @@ def test_a_trainee_in_another_cohort_must_be_moved_not_reimported(programme):
     enroll(user, programme.cohorts[1])
     preview = roster.preview(programme, "a.csv", csv_bytes([GOOD[0]]))
     assert preview.rows[0].problems == ["已在培训班「第二期」，换班请用“调班”。"]
+
+
+@pytest.fixture
+def other(programme):
+    """Programme 1, with one trainee; `programme` (花名册项目) is the importer's programme 2."""
+    other_lead = make_user(Role.LEAD)
+    first = make_programme(other_lead, name="第一个项目")
+    first.villages = ["大坪村"]
+    trainee = make_user(phone="13912340001", name="王秀兰")
+    trainee.profile.household_category = HouseholdCategory.FORMERLY_POOR
+    trainee.profile.baseline_monthly_income_fen = 30000
+    enroll(trainee, make_cohort(first, name="一期"))
+    db.session.commit()
+    return trainee
+
+
+def test_a_phone_outside_the_programme_is_a_neutral_problem_and_nothing_changes(programme, other):
+    make_user(Role.ADMIN, phone="13912340002")
+    make_user(phone="13912340003")  # a trainee of no programme yet (made on the admin page)
+    lines = [
+        "改名的人,13912340001,男,1990,大坪村,普通农户,0,0,,第一期",
+        "某人,13912340002,女,1980,大坪村,普通农户,1,0,茶,第一期",
+        "某人,13912340003,女,1980,大坪村,普通农户,1,0,茶,第一期",
+    ]
+    preview = roster.preview(programme, "a.csv", csv_bytes(lines))
+    assert [r.problems for r in preview.rows] == [["这个手机号已被使用，请核对。"]] * 3
+    assert not preview.ok and all(r.existing is None and not r.changes for r in preview.rows)
+    with pytest.raises(roster_import.RosterInvalid):
+        roster_import.import_roster(programme.lead, programme, "a.csv", csv_bytes(lines))
+    db.session.rollback()
+    stored = db.session.get(User, other.id)
+    assert stored.name == "王秀兰" and stored.profile.baseline_monthly_income_fen == 30000
+    assert (
+        db.session.scalar(
+            select(func.count(Enrollment.id)).where(Enrollment.trainee_id == other.id)
+        )
+        == 1
+    )
+
+
+def test_an_update_changes_only_the_fields_the_file_gives_and_shows_each_change(programme):
+    roster_import.import_roster(programme.lead, programme, "a.csv", csv_bytes([GOOD[0]]))
+    db.session.commit()
+    # Fewer columns, and an empty cell: neither blanks anything.
+    short = "姓名,手机号,村,培训班,主要产品,基线级别\n王秀兰,13912340001,石门村,第一期,,3\n"
+    preview = roster.preview(programme, "b.csv", short.encode())
+    (row,) = preview.rows
+    assert row.action == "update" and not row.needs_confirmation
+    assert [(c.field, c.old, c.new) for c in row.changes] == [
+        ("village", "大坪村", "石门村"),
+        ("baseline_rung", 1, 3),
+    ]
+    roster_import.import_roster(
+        programme.lead, programme, "b.csv", short.encode(), digest=preview.digest
+    )
+    db.session.commit()
+    profile = db.session.scalar(select(User).where(User.phone == "13912340001")).profile
+    assert (profile.village, profile.baseline_rung) == ("石门村", 3)
+    assert (profile.gender.value, profile.birth_year, profile.main_products) == (
+        "female",
+        1978,
+        "高山茶叶",
+    )
+    assert profile.household_category is HouseholdCategory.FORMERLY_POOR
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "trainee.updated_by_roster")
+    )
+    assert event.details["changes"] == {"village": ["大坪村", "石门村"], "baseline_rung": [1, 3]}
+
+
+def test_a_changed_name_needs_its_own_confirmation(programme):
+    roster_import.import_roster(programme.lead, programme, "a.csv", csv_bytes(GOOD[:2]))
+    db.session.commit()
+    renamed = [GOOD[0].replace("王秀兰", "王秀英"), GOOD[1]]
+    preview = roster.preview(programme, "a.csv", csv_bytes(renamed))
+    assert [r.needs_confirmation for r in preview.rows] == [True, False]
+    with pytest.raises(roster_import.NamesNotConfirmed) as refused:
+        roster_import.import_roster(programme.lead, programme, "a.csv", csv_bytes(renamed))
+    assert refused.value.lines == [2]
+    db.session.rollback()
+    assert db.session.scalar(select(User.name).where(User.phone == "13912340001")) == "王秀兰"
+    roster_import.import_roster(
+        programme.lead, programme, "a.csv", csv_bytes(renamed), confirmed={2}
+    )
+    assert db.session.scalar(select(User.name).where(User.phone == "13912340001")) == "王秀英"
+
+
+def test_an_import_applies_only_to_the_preview_its_lead_confirmed(programme):
+    roster_import.import_roster(programme.lead, programme, "a.csv", csv_bytes([GOOD[0]]))
+    db.session.commit()
+    changed = csv_bytes([GOOD[0].replace(",1,0,高山茶叶", ",2,0,高山茶叶")])
+    seen = roster.preview(programme, "a.csv", changed).digest
+    # Meanwhile someone else sets the baseline the file was about to change.
+    profile = db.session.scalar(select(User).where(User.phone == "13912340001")).profile
+    profile.baseline_rung = 2
+    db.session.commit()
+    with pytest.raises(roster_import.PreviewChanged) as changed_since:
+        roster_import.import_roster(programme.lead, programme, "a.csv", changed, digest=seen)
+    assert changed_since.value.preview.rows[0].action == "unchanged"
+
+
+def test_a_trainee_who_left_the_programme_comes_back_into_the_same_cohort(programme):
+    roster_import.import_roster(programme.lead, programme, "a.csv", csv_bytes([GOOD[0]]))
+    enrolment = db.session.scalar(select(Enrollment))
+    enrolment.left_on = date(2026, 6, 1)
+    db.session.commit()
+    preview = roster.preview(programme, "a.csv", csv_bytes([GOOD[0]]))
+    assert [c.field for c in preview.rows[0].changes] == ["cohort"]
+    roster_import.import_roster(programme.lead, programme, "a.csv", csv_bytes([GOOD[0]]))
+    db.session.commit()
+    assert db.session.scalars(select(Enrollment.left_on)).all() == [None]

@@ -79,6 +79,7 @@ def test_a_lead_cannot_see_another_leads_programme_on_any_route(app, setup, logi
         ("get", f"/lead/programmes/{theirs}/roster"),
         ("post", f"/lead/programmes/{theirs}/roster"),
         ("post", f"/lead/programmes/{theirs}/roster/import"),
+        ("post", f"/lead/programmes/{theirs}/roster/cancel"),
         ("get", f"/lead/cohorts/{cohort}/edit"),
         ("post", f"/lead/cohorts/{cohort}/edit"),
         ("post", f"/lead/cohorts/{cohort}/close"),
@@ -212,15 +213,14 @@ def test_roster_preview_confirm_and_printable_passwords(app, setup, login):
         data={"file": (io.BytesIO(good), "名单.csv")},
         content_type="multipart/form-data",
     ).get_data(as_text=True)
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page)[1]
+    token, digest = hidden(page, "token"), hidden(page, "digest")
     assert "新学员 2" in page
     response = client.post(f"/lead/programmes/{mine}/roster/import", data={"token": token})
     assert response.status_code == 422 and "导入前请确认学员已同意。" in response.get_data(
         as_text=True
     )
-    response = client.post(
-        f"/lead/programmes/{mine}/roster/import", data={"token": token, "consent": "y"}
-    )
+    confirm = {"token": token, "digest": digest, "consent": "y"}
+    response = client.post(f"/lead/programmes/{mine}/roster/import", data=confirm)
     page = response.get_data(as_text=True)
     passwords = re.findall(r"<td><strong>(\d{8})</strong></td>", page)
     assert len(passwords) == 2 and "13912340002" in page
@@ -232,12 +232,94 @@ def test_roster_preview_confirm_and_printable_passwords(app, setup, login):
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id)).where(User.role == Role.TRAINEE)) == 4
     # The stored upload is gone once imported.
-    assert (
-        client.post(
-            f"/lead/programmes/{mine}/roster/import", data={"token": token, "consent": "y"}
-        ).status_code
-        == 404
+    assert client.post(f"/lead/programmes/{mine}/roster/import", data=confirm).status_code == 404
+
+
+def hidden(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page)[1]
+
+
+def upload(client, programme_id: int, data: bytes) -> str:
+    return client.post(
+        f"/lead/programmes/{programme_id}/roster",
+        data={"file": (io.BytesIO(data), "名单.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+
+
+def test_a_lead_cannot_take_over_another_programmes_trainee_by_roster(app, setup, login):
+    """The stranger belongs to the other lead's programme: their phone in my file is refused
+    with a message that says nothing of them, and nothing about them changes."""
+    with app.app_context():
+        stranger = db.session.get(User, setup["stranger"].id)
+        phone, income = stranger.phone, stranger.profile.baseline_monthly_income_fen
+        admin = make_user(Role.ADMIN, name="管理员")
+        db.session.commit()
+    client = login(setup["lead"])
+    mine = setup["mine"].id
+    page = upload(
+        client,
+        mine,
+        roster_csv(
+            f"新名字,{phone},男,1990,石门村,示范户,5,9000,茶,第一期",
+            f"某人,{admin.phone},女,1980,大坪村,普通农户,1,0,茶,第一期",
+        ),
     )
+    main = page.split("<main")[1]
+    assert main.count("这个手机号已被使用，请核对。") == 2
+    assert "外人" not in main and "管理员" not in main and "项目负责人" not in main
+    assert f"/lead/programmes/{mine}/roster/import" not in main
+    assert "新学员 0，更新 0，不变 0，有问题 2" in main
+    with app.app_context():
+        stored = db.session.get(User, stranger.id)
+        assert stored.name == "外人" and stored.profile.baseline_monthly_income_fen == income
+        cohorts = db.session.scalars(
+            select(Enrollment.cohort_id).where(Enrollment.trainee_id == stranger.id)
+        ).all()
+        assert cohorts == [setup["t_cohort"].id]
+
+
+def test_roster_updates_show_each_change_and_a_rename_is_confirmed_per_row(app, setup, login):
+    with app.app_context():
+        trainee = db.session.get(User, setup["trainee"].id)
+        phone = trainee.phone
+    client = login(setup["lead"])
+    mine = setup["mine"].id
+    page = upload(client, mine, roster_csv(f"王秀英,{phone},女,1978,石门村,脱贫户,1,0,茶,第一期"))
+    assert "姓名：王秀兰 → <strong>王秀英</strong>" in page
+    assert "村：大坪村 → <strong>石门村</strong>" in page
+    assert "农户类别：普通农户 → <strong>脱贫户</strong>" in page
+    confirm = {
+        "token": hidden(page, "token"),
+        "digest": hidden(page, "digest"),
+        "consent": "y",
+    }
+    refused = client.post(f"/lead/programmes/{mine}/roster/import", data=confirm)
+    assert refused.status_code == 422
+    assert "请确认这一行" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, trainee.id).name == "王秀兰"
+    done = client.post(f"/lead/programmes/{mine}/roster/import", data={**confirm, "confirm": "2"})
+    assert done.status_code == 200 and "更新 1" in done.get_data(as_text=True)
+    with app.app_context():
+        stored = db.session.get(User, trainee.id)
+        assert (stored.name, stored.profile.village) == ("王秀英", "石门村")
+
+
+def test_a_roster_upload_can_be_cancelled_and_is_deleted(app, setup, login):
+    from lms.services import files
+
+    client = login(setup["lead"])
+    mine = setup["mine"].id
+    page = upload(
+        client, mine, roster_csv("李建国,13912340002,男,1969,石门村,普通农户,2,0,蛋,第一期")
+    )
+    token = hidden(page, "token")
+    with app.app_context():
+        stored = files.folder("rosters") / f"{mine}-{token}"
+    assert stored.exists()
+    response = client.post(f"/lead/programmes/{mine}/roster/cancel", data={"token": token})
+    assert response.status_code == 302 and not stored.exists()
 
 
 def test_dashboard_exports_and_the_list_behind_a_number(app, setup, login):
@@ -314,6 +396,29 @@ def test_the_trainee_list_is_paged(app, setup, login, monkeypatch):
     assert "共 3 人" in first and "1 / 2" in first and first.count('class="small"') == 2
     second = client.get(url + "?page=2").get_data(as_text=True)
     assert "2 / 2" in second and second.count('class="small"') == 1
+
+
+def test_a_direct_assignment_is_ended_by_its_own_programmes_lead_and_ends_access_at_once(
+    app, setup, login
+):
+    with app.app_context():
+        trainee = db.session.get(User, setup["trainee"].id)
+        mine = db.session.get(Programme, setup["mine"].id)
+        assignment = assign(
+            setup["mentor"], trainee=trainee, programme=mine, starts_on=TODAY - timedelta(days=9)
+        )
+        db.session.commit()
+    mentor = login(setup["mentor"], target=app.test_client())
+    assert mentor.get(f"/mentor/trainees/{trainee.id}").status_code == 200
+    other = login(setup["other_lead"], target=app.test_client())
+    assert other.post(f"/lead/assignments/{assignment.id}/end").status_code == 404
+    lead = login(setup["lead"])
+    report = lead.get(f"/lead/programmes/{mine.id}/trainees/{trainee.id}/report")
+    assert f"/lead/assignments/{assignment.id}/end" in report.get_data(as_text=True)
+    assert lead.post(f"/lead/assignments/{assignment.id}/end").status_code == 302
+    # Ended today: no access today (phone number included), not at midnight.
+    assert mentor.get(f"/mentor/trainees/{trainee.id}").status_code == 404
+    assert trainee.phone not in mentor.get("/mentor/").get_data(as_text=True)
 
 
 def test_ending_an_assignment_never_redirects_off_site(app, setup, login):
