@@ -1,13 +1,16 @@
 """Fixtures: one app and schema per test session (built by the real migrations), clean tables per
 test, and clients logged in as each role. Set LMS_TEST_DATABASE_URL to run on PostgreSQL."""
 
+import contextlib
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.config import TestConfig
@@ -150,3 +153,16 @@ def count_queries(app):
         return result, len(statements)
 
     return _count
+
+
+@contextlib.contextmanager
+def serving(app):
+    """The app on a free local port, many requests at once (one thread each); yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()

@@ -184,7 +184,7 @@ def practice_delete(record_id: int):
             else _("这条记录刚有变化，请看一下现在的内容，再决定要不要删除。"),
             "error",
         )
-        return redirect(url_for("learn.practice_list", _anchor=f"r{record.id}"))
+        return redirect(url_for("learn.practice_list", _anchor=f"r{record_id}"))
     db.session.commit()
     flash(_("已删除。"), "success")
     return redirect(url_for("learn.practice_list"))

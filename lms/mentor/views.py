@@ -184,6 +184,7 @@ def _decision_refused(record_id: int, trainee_id: int, error: Exception):
 @bp.post("/records/<int:record_id>/verify")
 def verify(record_id: int):
     record = _followed_or_404(PracticeRecord, record_id)
+    trainee_id = record.trainee_id  # read before the session may have to roll back
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -191,7 +192,7 @@ def verify(record_id: int):
             acting_user(), record, seen_version=posted_version(request.form.get("version"))
         )
     except (visits.NotReviewable, RecordGone, StaleVersion) as refused:
-        return _decision_refused(record_id, record.trainee_id, refused)
+        return _decision_refused(record_id, trainee_id, refused)
     db.session.commit()
     flash(
         _("已核实：%(name)s 的 %(product)s。", name=record.trainee.name, product=record.product),
@@ -203,6 +204,7 @@ def verify(record_id: int):
 @bp.route("/records/<int:record_id>/reject", methods=["GET", "POST"])
 def reject(record_id: int):
     record = _followed_or_404(PracticeRecord, record_id)
+    trainee_id = record.trainee_id  # read before the session may have to roll back
     form = RejectForm()
     if request.method == "GET":
         form.version.data = str(record.version)
@@ -219,10 +221,10 @@ def reject(record_id: int):
         e.attach_to(form)
         return render_template("mentor/reject.html", form=form, record=record), 422
     except (visits.NotReviewable, RecordGone, StaleVersion) as refused:
-        return _decision_refused(record_id, record.trainee_id, refused)
+        return _decision_refused(record_id, trainee_id, refused)
     db.session.commit()
     flash(_("已退回，学员会看到原因。"), "success")
-    return redirect(url_for("mentor.trainee", trainee_id=record.trainee_id, _anchor="records"))
+    return redirect(url_for("mentor.trainee", trainee_id=trainee_id, _anchor="records"))
 
 
 @bp.get("/records/<int:record_id>/photo")
