@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -18,6 +19,21 @@ from lms.db import db
 from tests import factories
 
 PASSWORD = factories.PASSWORD
+
+# Property-based tests: "ci" (the default, used by `make test`) is bounded and repeatable;
+# HYPOTHESIS_PROFILE=dev explores more, with fresh random examples each run.
+settings.register_profile(
+    "ci",
+    max_examples=50,
+    stateful_step_count=30,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def database_url(tmp_path_factory) -> str:
@@ -61,13 +77,8 @@ def app(tmp_path_factory):
 TABLES_KEPT = {"alembic_version"}
 
 
-@pytest.fixture(autouse=True)
-def _clean_tables(request):
-    """Empty every table after each test that used the app."""
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+def empty_tables(app) -> None:
+    """Every table emptied (the schema stays), as a fresh database would be."""
     with app.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in TABLES_KEPT]
@@ -79,6 +90,14 @@ def _clean_tables(request):
             with db.engine.begin() as conn:
                 for table in tables:
                     conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Empty every table after each test that used the app."""
+    yield
+    if "app" in request.fixturenames:
+        empty_tables(request.getfixturevalue("app"))
 
 
 @pytest.fixture
