@@ -49,3 +49,81 @@ def test_upgrade_downgrade_upgrade_and_no_drift(fresh_url):
             diff = compare_metadata(context, db.metadata)
         assert diff == []
         db.engine.dispose()
+
+
+def test_the_integrity_migration_keeps_what_existing_rows_meant(fresh_url):
+    """Assignments get their programme (a cohort's, or the trainee's latest enrolment's) and an
+    exclusive end one day later; promotions are numbered per trainee; both ways."""
+    app = create_app(
+        {
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": fresh_url,
+        }
+    )
+    with app.app_context():
+        upgrade(revision="55e914df6e76")
+        with db.engine.begin() as conn:
+            for i, role in enumerate(["lead", "mentor", "trainee", "trainee"], start=1):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO users (id, phone, name, role, password_hash, is_active,"
+                        " session_token, failed_logins, created_at)"
+                        " VALUES (:i, :p, 'x', :r, 'h', true, 't', 0, '2026-01-01')"
+                    ),
+                    {"i": i, "p": f"1390000000{i}", "r": role},
+                )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO programmes (id, name, organisation, description, villages,"
+                    " lead_id, created_at) VALUES (7, 'p', '', '', '[]', 1, '2026-01-01')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO cohorts (id, programme_id, name, site, township, village,"
+                    " starts_on) VALUES (5, 7, 'c', '', '', '', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO enrollments (cohort_id, trainee_id, enrolled_on)"
+                    " VALUES (5, 3, '2026-01-01')"
+                )
+            )
+            for i, trainee, cohort, ends in [
+                (1, None, 5, "2026-03-31"),
+                (2, 3, None, None),
+                (3, 4, None, "2026-02-01"),  # trainee 4 was never enrolled: no programme
+            ]:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO mentor_assignments (id, mentor_id, trainee_id, cohort_id,"
+                        " starts_on, ends_on) VALUES (:i, 2, :t, :c, '2026-01-01', :e)"
+                    ),
+                    {"i": i, "t": trainee, "c": cohort, "e": ends},
+                )
+            for i, signed in [(1, "2026-03-01"), (2, "2026-02-01")]:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO rung_promotions (id, trainee_id, kind, from_rung, to_rung,"
+                        " evidence, reason, signed_by_id, signed_at)"
+                        " VALUES (:i, 3, 'promotion', 3, 4, '{}', '', 2, :s)"
+                    ),
+                    {"i": i, "s": signed},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, programme_id, ends_on FROM mentor_assignments ORDER BY id")
+            ).all()
+            assert [(r[0], r[1], str(r[2]) if r[2] else None) for r in rows] == [
+                (1, 7, "2026-04-01"),
+                (2, 7, None),
+            ]
+            steps = conn.execute(sa.text("SELECT id, step FROM rung_promotions ORDER BY id")).all()
+            assert [tuple(r) for r in steps] == [(1, 2), (2, 1)]  # numbered in signing order
+        downgrade(revision="55e914df6e76")
+        with db.engine.connect() as conn:
+            ends = conn.execute(sa.text("SELECT ends_on FROM mentor_assignments WHERE id = 1"))
+            assert str(ends.scalar()) == "2026-03-31"
+        db.engine.dispose()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.clock import local_today, parse_date
 from lms.db import db
@@ -33,6 +33,7 @@ from lms.services import dashboard as dash
 from lms.services import exports, ladder
 from lms.services.dashboard_tables import BUILDERS, tables
 from lms.services.indicator_scope import Period, Scope
+from lms.sqlfuncs import local_date_plus
 
 from .views import bp
 
@@ -144,6 +145,12 @@ def report(programme_id: int, trainee_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)
     status = ladder.evaluate(trainee)
+    # What the programme counts starts at the trainee's first enrolment in it (as indicators).
+    since = db.session.scalar(
+        select(func.min(Enrollment.enrolled_on))
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(Enrollment.trainee_id == trainee.id, Cohort.programme_id == programme.id)
+    )
     promotions = db.session.scalars(
         select(RungPromotion)
         .where(RungPromotion.trainee_id == trainee.id)
@@ -152,7 +159,10 @@ def report(programme_id: int, trainee_id: int):
     completions = db.session.execute(
         select(CourseCompletion.completed_at, Course)
         .join(Course, Course.id == CourseCompletion.course_id)
-        .where(CourseCompletion.trainee_id == trainee.id)
+        .where(
+            CourseCompletion.trainee_id == trainee.id,
+            local_date_plus(CourseCompletion.completed_at, 0) >= since,
+        )
         .order_by(CourseCompletion.completed_at)
     ).all()
     sales = db.session.scalars(
@@ -161,12 +171,13 @@ def report(programme_id: int, trainee_id: int):
             PracticeRecord.trainee_id == trainee.id,
             PracticeRecord.status == RecordStatus.VERIFIED,
             PracticeRecord.kind == PracticeKind.SALE,
+            PracticeRecord.happened_on >= since,
         )
         .order_by(PracticeRecord.happened_on)
     ).all()
     visits = db.session.scalars(
         select(FollowUpVisit)
-        .where(FollowUpVisit.trainee_id == trainee.id)
+        .where(FollowUpVisit.trainee_id == trainee.id, FollowUpVisit.visited_on >= since)
         .order_by(FollowUpVisit.visited_on)
         .options(db.joinedload(FollowUpVisit.mentor))
     ).all()
@@ -193,6 +204,7 @@ def report(programme_id: int, trainee_id: int):
         "lead/report.html",
         programme=programme,
         mentors=mentors,
+        since=since,
         form=ConfirmForm(),
         trainee=trainee,
         status=status,

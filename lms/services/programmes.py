@@ -189,12 +189,19 @@ def end_assignment(actor: User, assignment: MentorAssignment, *, today: date | N
 def move_trainee(
     actor: User, trainee: User, target: Cohort, *, today: date | None = None
 ) -> Enrollment:
-    """Move a trainee into another cohort: the current enrolment ends today, a new one starts."""
+    """Move a trainee into another cohort of the same programme: their current enrolment in
+    that programme ends today, a new one starts (enrolments in other programmes stay)."""
     today = today or local_today()
     if target.is_closed:
         raise ValidationError({"cohort_id": _("这个培训班已经结束，不能再加人。")})
     current = db.session.scalars(
-        select(Enrollment).where(Enrollment.trainee_id == trainee.id, Enrollment.left_on.is_(None))
+        select(Enrollment)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(
+            Enrollment.trainee_id == trainee.id,
+            Enrollment.left_on.is_(None),
+            Cohort.programme_id == target.programme_id,
+        )
     ).all()
     if any(e.cohort_id == target.id for e in current):
         raise ValidationError({"cohort_id": _("学员已经在这个培训班里了。")})

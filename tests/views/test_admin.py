@@ -51,3 +51,43 @@ def make_lead(app):
         lead = make_user(Role.LEAD)
         db.session.commit()
         return lead
+
+
+def test_a_trainee_of_two_programmes_keeps_each_and_each_report_counts_from_its_enrolment(
+    app, login
+):
+    from lms.services import programmes
+    from tests.factories import make_record
+
+    with app.app_context():
+        admin = make_user(Role.ADMIN)
+        lead_one, lead_two = make_user(Role.LEAD), make_user(Role.LEAD)
+        first, second = make_programme(lead_one, name="一号"), make_programme(lead_two, name="二号")
+        one = make_cohort(first, name="一期", starts_on=date(2026, 1, 1))
+        two_a = make_cohort(second, name="A班", starts_on=date(2026, 4, 1))
+        two_b = make_cohort(second, name="B班", starts_on=date(2026, 4, 1))
+        trainee = make_user(name="两个项目")
+        enroll(trainee, one)
+        make_record(trainee, happened_on=date(2026, 2, 1), amount_fen=11100, status="verified")
+        programmes.enrol_trainee(admin, trainee, two_a, confirmed=True, today=date(2026, 5, 1))
+        make_record(trainee, happened_on=date(2026, 5, 2), amount_fen=22200, status="verified")
+        db.session.commit()
+    client = login(lead_two)
+    # Moving within programme 2 leaves the enrolment in programme 1 alone.
+    client.post(
+        f"/lead/programmes/{second.id}/trainees/{trainee.id}/move", data={"cohort_id": two_b.id}
+    )
+    with app.app_context():
+        current = db.session.scalars(
+            select(Enrollment.cohort_id).where(
+                Enrollment.trainee_id == trainee.id, Enrollment.left_on.is_(None)
+            )
+        ).all()
+        assert sorted(current) == sorted([one.id, two_b.id])
+    report = client.get(f"/lead/programmes/{second.id}/trainees/{trainee.id}/report")
+    page = report.get_data(as_text=True)
+    assert "¥222.00" in page and "¥111.00" not in page
+    first_report = login(lead_one, target=app.test_client()).get(
+        f"/lead/programmes/{first.id}/trainees/{trainee.id}/report"
+    )
+    assert "¥111.00" in first_report.get_data(as_text=True)

@@ -75,7 +75,14 @@ def test_home_shows_ladder_next_step_and_continue(app, me, trainee):
     assert "记一笔销售" in page
 
 
-def test_read_lessons_fail_then_pass_the_quiz_and_complete_the_course(app, me, trainee):
+def make_user_committed(app, name):
+    with app.app_context():
+        user = make_user(name=name)
+        db.session.commit()
+        return user
+
+
+def test_read_lessons_fail_then_pass_the_quiz_and_complete_the_course(app, me, trainee, login):
     lesson = me.get("/learn/lessons/basics-charge").get_data(as_text=True)
     assert "把充电器插到插座上" in lesson and 'loading="lazy"' in lesson
     image = me.get("/learn/img/basics/charger.png")
@@ -121,6 +128,10 @@ def test_read_lessons_fail_then_pass_the_quiz_and_complete_the_course(app, me, t
     me.post("/learn/courses/basics/quiz", data=right)
     changed = me.post("/learn/courses/basics/quiz", data={**right, **{k: ["0"] for k in wrong}})
     assert changed.status_code == 409 and "这份答卷已经交过了" in changed.get_data(as_text=True)
+    # The same uuid from another trainee's phone: refused with a message, nothing stored.
+    other = login(make_user_committed(app, "别人"), target=app.test_client())
+    taken = other.post("/learn/courses/basics/quiz", data=right)
+    assert taken.status_code == 409 and "表单编号不对" in taken.get_data(as_text=True)
     with app.app_context():
         attempts = db.session.scalars(select(QuizAttempt).order_by(QuizAttempt.id)).all()
         assert [(a.percent, a.passed) for a in attempts] == [(33, False), (100, True)]
