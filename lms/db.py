@@ -3,13 +3,14 @@
 import uuid
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.exc import StaleDataError
 
-from lms.errors import StaleVersion
+from lms.errors import StaleVersion, ValidationError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,12 +44,16 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-def canonical_uuid(text: str | None) -> str | None:
-    """A client-made uuid in its canonical form, or None if `text` is not one."""
+def client_uuid(text: str | None) -> str:
+    """The uuid a form or a phone made for a write, in canonical form; a new one when none was
+    sent. Raises ValidationError (field "uuid") for anything that is not a uuid."""
+    text = (text or "").strip()
+    if not text:
+        return new_uuid()
     try:
-        return str(uuid.UUID((text or "").strip()[:40]))
+        return str(uuid.UUID(text[:40]))
     except ValueError:
-        return None
+        raise ValidationError({"uuid": _("这张表单已经失效了，请重新打开再填一次。")}) from None
 
 
 class Written(StrEnum):

@@ -185,3 +185,14 @@ def serving(app):
     finally:
         server.shutdown()
         thread.join()
+
+
+def count_rows(app, model, **where) -> int:
+    """How many rows of `model` match `where` (column = value), read in a fresh app context."""
+    from sqlalchemy import func, select
+
+    with app.app_context():
+        query = select(func.count()).select_from(model)
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return db.session.scalar(query)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.clock import local_today
 from lms.db import db, new_uuid
@@ -28,7 +28,7 @@ from lms.models import (
     Role,
     RungPromotion,
 )
-from tests.conftest import PASSWORD, serving
+from tests.conftest import PASSWORD, count_rows, serving
 from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
 
 N = 8
@@ -98,14 +98,6 @@ def people(app, mini_curriculum):
         return {"mentor": mentor, "trainee": trainee, "other": other}
 
 
-def count(app, model, **where) -> int:
-    with app.app_context():
-        query = select(func.count()).select_from(model)
-        for name, value in where.items():
-            query = query.where(getattr(model, name) == value)
-        return db.session.scalar(query)
-
-
 def sale(uuid: str, **overrides) -> dict:
     data = {
         "uuid": uuid,
@@ -131,7 +123,7 @@ def test_the_same_sale_sent_by_eight_clients_at_once_is_stored_once(app, people)
         # Its uuid, sent by someone else: refused with a page, nothing stored or changed.
         thief = Client(base, people["other"])
         assert thief.post("/learn/practice/new", sale(uuid, amount="99999")) == 409
-    assert count(app, PracticeRecord) == 1
+    assert count_rows(app, PracticeRecord) == 1
     with app.app_context():
         record = db.session.scalar(select(PracticeRecord))
         assert record.trainee_id == people["trainee"].id and record.amount_fen == 4550
@@ -162,7 +154,7 @@ def test_the_same_visit_and_the_same_quiz_sent_at_once_are_stored_once(app, peop
             [lambda t=t: t.post("/learn/courses/basics/quiz", quiz) for t in trainees]
         )
         no_server_errors(statuses)
-    assert count(app, FollowUpVisit) == 1 and count(app, QuizAttempt) == 1
+    assert count_rows(app, FollowUpVisit) == 1 and count_rows(app, QuizAttempt) == 1
 
 
 def test_a_double_tap_on_the_last_lesson_stores_one_progress_and_one_completion(app, people):
@@ -191,8 +183,8 @@ def test_a_double_tap_on_the_last_lesson_stores_one_progress_and_one_completion(
             [lambda t=t: t.post("/learn/lessons/basics-wifi/learned", {}) for t in taps]
         )
         no_server_errors(statuses)
-    assert count(app, LessonProgress, trainee_id=trainee.id) == 2
-    assert count(app, CourseCompletion, trainee_id=trainee.id) == 1
+    assert count_rows(app, LessonProgress, trainee_id=trainee.id) == 2
+    assert count_rows(app, CourseCompletion, trainee_id=trainee.id) == 1
 
 
 @pytest.mark.parametrize("round_", range(4))
@@ -277,4 +269,4 @@ def test_sign_off_submitted_many_times_at_once_stores_one_promotion(app, people)
             ]
         )
     no_server_errors(statuses)
-    assert count(app, RungPromotion) == 1
+    assert count_rows(app, RungPromotion) == 1

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.db import canonical_uuid, db, new_uuid
+from lms.db import db, new_uuid
 from lms.errors import UuidTaken, ValidationError
 from lms.forms import ConfirmForm
 from lms.models import (
@@ -197,7 +197,8 @@ def quiz(slug: str):
     try:
         result = learning.submit_quiz(me, course, chosen, uuid=request.form.get("uuid"))
     except ValidationError as e:
-        return again(422, keep=True, errors=e.errors, uuid=canonical_uuid(request.form.get("uuid")))
+        kept = None if "uuid" in e.errors else request.form.get("uuid")  # checked: a uuid
+        return again(422, keep=True, errors=e.errors, uuid=kept)
     except learning.AttemptAlreadySubmitted:
         db.session.rollback()
         flash(_("这份答卷已经交过了，上次的成绩已经记下。想再做一次，就在下面重新作答。"), "info")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms.db import canonical_uuid, db, insert_once, new_uuid
+from lms.db import client_uuid, db, insert_once
 from lms.errors import LmsError, UuidTaken, ValidationError
 from lms.models import (
     Course,
@@ -196,7 +196,7 @@ def submit_quiz(
     """
     ensure_open(trainee, course)
     items = quiz_items(course)
-    uuid = canonical_uuid(uuid) or new_uuid()
+    uuid = client_uuid(uuid)
     existing = _attempt(uuid)
     if existing is not None:
         return _resent(trainee, course, items, existing, chosen)

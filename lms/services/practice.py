@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import extract, func, select
 
 from lms.clock import local_today
-from lms.db import Written, canonical_uuid, db, flush_versioned, insert_once, new_uuid
+from lms.db import Written, client_uuid, db, flush_versioned, insert_once
 from lms.errors import LmsError, RecordGone, StaleVersion, UuidTaken, ValidationError
 from lms.models import (
     LIVE_STATUSES,
@@ -224,7 +224,7 @@ def log_practice_record(
     `ask_if_duplicate` and another record has exactly this content — PossibleDuplicate.
     Flushes, never commits; the photo is moved into place after the commit.
     """
-    uuid = _checked_uuid(uuid)
+    uuid = client_uuid(uuid)
     fields, token = _validated(trainee.id, data, today)
     task_id = task.id if task else None
     existing = _by_uuid(uuid)
@@ -278,15 +278,6 @@ def delete_practice_record(record: PracticeRecord, *, base_version: int) -> None
     _check_editable(record, base_version)
     record.status = RecordStatus.DELETED
     flush_versioned()
-
-
-def _checked_uuid(uuid: str | None) -> str:
-    if uuid is None or uuid == "":
-        return new_uuid()
-    canonical = canonical_uuid(uuid)
-    if canonical is None:
-        raise ValidationError({"uuid": _("这张表单已经失效了，请重新打开再填一次。")})
-    return canonical
 
 
 def _by_uuid(uuid: str) -> PracticeRecord | None:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.clock import local_today, utcnow
-from lms.db import Written, canonical_uuid, db, flush_versioned, insert_once, new_uuid
+from lms.db import Written, client_uuid, db, flush_versioned, insert_once
 from lms.errors import LmsError, RecordGone, StaleVersion, UuidTaken, ValidationError
 from lms.models import (
     Dimension,
@@ -102,7 +102,7 @@ def log_visit(
     when `ask_if_duplicate` and this mentor already logged a visit to this trainee that day —
     PossibleDuplicate.
     """
-    uuid = _checked_uuid(uuid)
+    uuid = client_uuid(uuid)
     fields = data.validate(today or local_today())
     existing = _by_uuid(uuid)
     if existing is None:
@@ -169,15 +169,6 @@ def _update(mentor, visit, fields: dict, base_version: int) -> FollowUpVisit:
         audit.record(mentor, "visit.updated", visit, changes=changes)
     flush_versioned()
     return visit
-
-
-def _checked_uuid(uuid: str | None) -> str:
-    if uuid is None or uuid == "":
-        return new_uuid()
-    canonical = canonical_uuid(uuid)
-    if canonical is None:
-        raise ValidationError({"uuid": _("这张表单已经失效了，请重新打开再填一次。")})
-    return canonical
 
 
 def _by_uuid(uuid: str) -> FollowUpVisit | None:

@@ -3,11 +3,12 @@ same sale or visit twice, and nothing typed (the photo included) is lost on the 
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.db import db
 from lms.models import FollowUpVisit, PracticeRecord, User
 from tests.browser.conftest import log_in, screenshot
+from tests.conftest import count_rows
 
 
 @pytest.fixture(params=[False, True], ids=["js-off", "js-on"])
@@ -19,14 +20,6 @@ def any_phone(browser, request):
     page.js = request.param
     yield page
     context.close()
-
-
-def count(app, model, **where) -> int:
-    with app.app_context():
-        query = select(func.count()).select_from(model)
-        for name, value in where.items():
-            query = query.where(getattr(model, name) == value)
-        return db.session.scalar(query)
 
 
 def user_id(app, phone: str) -> int:
@@ -51,12 +44,12 @@ def test_back_and_save_again_asks_before_storing_the_same_sale_twice(
     Image.new("RGB", (64, 48), "green").save(photo)
     log_in(page, live_server, "13900000003")
     trainee = user_id(app, "13900000003")
-    before = count(app, PracticeRecord, trainee_id=trainee)
+    before = count_rows(app, PracticeRecord, trainee_id=trainee)
     page.goto(f"{live_server}/learn/practice/new")
     fill_sale(page)
     page.click("button:has-text('保存')")
     assert "记好了" in page.locator(".flash").inner_text()
-    assert count(app, PracticeRecord, trainee_id=trainee) == before + 1
+    assert count_rows(app, PracticeRecord, trainee_id=trainee) == before + 1
 
     page.go_back()  # the form again, as the browser kept or refetched it
     fill_sale(page, photo=str(photo))
@@ -64,17 +57,20 @@ def test_back_and_save_again_asks_before_storing_the_same_sale_twice(
     question = page.locator(".ask")
     assert "你已经记过一笔一模一样的" in question.inner_text()
     assert "刚才选的照片已经收到了" in page.content()  # the photo is kept for the next tap
-    assert count(app, PracticeRecord, trainee_id=trainee) == before + 1
+    assert count_rows(app, PracticeRecord, trainee_id=trainee) == before + 1
     screenshot(page, f"trainee-same-sale-question-{'js' if page.js else 'nojs'}")
     question.locator("text=对，不用再记").click()
     assert page.url.split("#")[0].endswith("/learn/practice")
-    assert count(app, PracticeRecord, trainee_id=trainee) == before + 1
+    assert count_rows(app, PracticeRecord, trainee_id=trainee) == before + 1
 
-    # Asked again, the trainee says it really is another sale: stored, with the kept photo.
-    page.go_back()
+    # The same content once more, and this time it really is another sale: the trainee says
+    # so, and it is stored with the photo kept from the first try.
+    page.goto(f"{live_server}/learn/practice/new")
+    fill_sale(page, photo=str(photo))
+    page.click("button:has-text('保存')")
     page.click("button:has-text('不是，这是另一笔，也记上')")
     assert "记好了" in page.locator(".flash").inner_text()
-    assert count(app, PracticeRecord, trainee_id=trainee) == before + 2
+    assert count_rows(app, PracticeRecord, trainee_id=trainee) == before + 2
     with app.app_context():
         newest = db.session.scalars(
             select(PracticeRecord)
@@ -88,7 +84,7 @@ def test_back_and_save_again_asks_before_storing_the_same_visit_twice(app, live_
     page = any_phone
     log_in(page, live_server, "13800000002")
     trainee = user_id(app, "13900000001")
-    before = count(app, FollowUpVisit, trainee_id=trainee)
+    before = count_rows(app, FollowUpVisit, trainee_id=trainee)
     page.goto(f"{live_server}/mentor/trainees/{trainee}/visits/new")
 
     def fill():
@@ -109,4 +105,4 @@ def test_back_and_save_again_asks_before_storing_the_same_visit_twice(app, live_
     page.click("button:has-text('保存回访记录')")
     assert "是按了“返回”又保存了一次吗？" in page.locator(".ask").inner_text()
     page.click("text=对，不用再记")
-    assert count(app, FollowUpVisit, trainee_id=trainee) == before + 1
+    assert count_rows(app, FollowUpVisit, trainee_id=trainee) == before + 1
