@@ -1,7 +1,9 @@
 """Domain errors raised by services, and the HTTP error pages."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 
 class LmsError(Exception):
@@ -41,6 +43,22 @@ class RecordGone(LmsError):
 
 
 def register_error_pages(app: Flask) -> None:
+    """Error pages in the user's language. A write that lost a race to another request (a
+    unique key taken, a row changed or gone in between) answers 409, never 500: the rest of
+    the request is rolled back and the person is asked to look again. Known races are handled
+    where they happen, with better words; this is the net under the rest."""
+    from lms.db import db  # lms.db imports this module
+
+    def write_conflict(error):
+        db.session.rollback()
+        # The constraint's message may quote the values (phone numbers): log the kind only.
+        app.logger.warning("write conflict (%s) on %s", type(error).__name__, request.endpoint)
+        message = _("刚才有人同时改了同一份记录，这次没有保存。请返回，刷新页面后再看一下。")
+        return render_template("errors/error.html", code=409, message=message), 409
+
+    app.register_error_handler(IntegrityError, write_conflict)
+    app.register_error_handler(StaleDataError, write_conflict)
+
     messages = {
         400: lambda: _("请求有误，请返回上一页再试一次。"),
         403: lambda: _("你没有权限打开这个页面。"),

@@ -18,15 +18,19 @@ from lms.clock import local_today
 from lms.db import db, new_uuid
 from lms.models import (
     CourseCompletion,
+    Enrollment,
     FollowUpVisit,
     Lesson,
     LessonProgress,
+    MentorAssignment,
+    Outcome,
     PracticeRecord,
     QuizAttempt,
     QuizItem,
     RecordStatus,
     Role,
     RungPromotion,
+    User,
 )
 from tests.conftest import PASSWORD, count_rows, serving
 from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
@@ -270,3 +274,66 @@ def test_sign_off_submitted_many_times_at_once_stores_one_promotion(app, people)
         )
     no_server_errors(statuses)
     assert count_rows(app, RungPromotion) == 1
+
+
+def test_an_outcome_tapped_twice_at_once_is_recorded_once(app, people):
+    trainee = people["trainee"]
+    form = {"uuid": new_uuid(), "kind": "shop_opened", "happened_on": TODAY.isoformat()}
+    with serving(app) as base:
+        clients = [Client(base, people["mentor"]) for _ in range(N)]
+        path = f"/mentor/trainees/{trainee.id}/outcomes/new"
+        no_server_errors(at_once([lambda c=c: c.post(path, form) for c in clients]))
+    assert count_rows(app, Outcome) == 1
+
+
+def test_lead_and_admin_forms_sent_twice_at_once_never_answer_5xx(app, people):
+    """A double tap on 导入 (the same confirmed roster), on 分配导师, on 调班, and an admin's
+    加入培训班: one result each, and a page for every request."""
+    from lms.services import files, roster
+
+    with app.app_context():
+        lead, admin = make_user(Role.LEAD), make_user(Role.ADMIN)
+        programme = make_programme(lead, name="并发项目")
+        programme.villages = ["大坪村"]
+        cohort = make_cohort(programme, name="一期", starts_on=TODAY - timedelta(days=10))
+        other_cohort = make_cohort(programme, name="二期", starts_on=TODAY - timedelta(days=10))
+        elsewhere = make_cohort(make_programme(), name="外班", starts_on=TODAY)
+        mover = make_user(name="调班的")
+        enroll(mover, cohort)
+        db.session.commit()
+        data = "姓名,手机号,村,培训班\n新人,13912349999,大坪村,一期\n".encode()
+        token = f"{'a' * 32}.csv"
+        (files.folder("rosters") / f"{programme.id}-{token}").write_bytes(data)
+        digest = roster.preview(programme, token, data).digest
+    with serving(app) as base:
+        leads = [Client(base, lead) for _ in range(N)]
+        confirm = {"token": token, "digest": digest, "consent": "y"}
+        path = f"/lead/programmes/{programme.id}/roster/import"
+        no_server_errors(at_once([lambda c=c: c.post(path, confirm) for c in leads]))
+        path = f"/lead/cohorts/{cohort.id}/mentor"
+        mentor_id = people["mentor"].id
+        no_server_errors(
+            at_once([lambda c=c: c.post(path, {"mentor_id": mentor_id}) for c in leads])
+        )
+        path = f"/lead/programmes/{programme.id}/trainees/{mover.id}/move"
+        no_server_errors(
+            at_once([lambda c=c: c.post(path, {"cohort_id": other_cohort.id}) for c in leads])
+        )
+        admins = [Client(base, admin) for _ in range(N)]
+        path = f"/admin/users/{mover.id}/enrol"
+        form = {"cohort_id": elsewhere.id, "confirm": "y"}
+        no_server_errors(at_once([lambda c=c: c.post(path, form) for c in admins]))
+    assert count_rows(app, User, phone="13912349999") == 1
+    assert count_rows(app, Enrollment, trainee_id=mover.id, left_on=None) == 2
+    with app.app_context():
+        current = db.session.scalars(
+            select(MentorAssignment).where(
+                MentorAssignment.cohort_id == cohort.id, MentorAssignment.ends_on.is_(None)
+            )
+        ).all()
+        assert len(current) >= 1  # a twin made at the very same instant ends with it (below)
+        from lms.services import programmes
+
+        programmes.end_assignment(lead, current[0])
+        db.session.commit()
+        assert count_rows(app, MentorAssignment, cohort_id=cohort.id, ends_on=None) == 0

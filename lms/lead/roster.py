@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from lms.db import db
 from lms.errors import StaleVersion
@@ -23,13 +24,17 @@ from .views import bp
 TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 
 
-def _stored(programme_id: int, token: str | None) -> Path:
+def _stored(programme_id: int, token: str | None) -> Path | None:
+    """The uploaded roster waiting for this confirm form; None once imported or cancelled."""
     if not TOKEN.match(token or ""):
         abort(400)
     path = files.folder("rosters") / f"{programme_id}-{token}"
-    if not path.is_file():
-        abort(404)
-    return path
+    return path if path.is_file() else None
+
+
+def _gone(programme):
+    flash(_("这份名单已经导入或取消了（可能按了两次）。"), "info")
+    return redirect(url_for("lead.programme", programme_id=programme.id))
 
 
 def _preview_page(programme, result, form, filename, status=200, unconfirmed=()):
@@ -77,6 +82,8 @@ def roster_import_view(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = RosterConfirmForm()
     path = _stored(programme.id, form.token.data)
+    if path is None:
+        return _gone(programme)
     data = path.read_bytes()
     if not form.consent.data:
         form.consent.errors = [_("导入前请确认学员已同意。")]
@@ -92,6 +99,12 @@ def roster_import_view(programme_id: int):
             digest=form.digest.data or "",
             confirmed=set(_confirmed_lines()),
         )
+        files.remove_after_commit("rosters", path.name)
+        db.session.commit()
+    except IntegrityError:  # the same roster confirmed twice at once: the other one imported it
+        db.session.rollback()
+        flash(_("这份名单刚刚已经导入了（可能按了两次“导入”），这一次没有再导入。"), "info")
+        return redirect(url_for("lead.programme", programme_id=programme.id))
     except roster_import.RosterInvalid as invalid:
         db.session.rollback()
         flash(_("名单有问题，一行也没有导入。请改好后重新上传。"), "error")
@@ -109,8 +122,6 @@ def roster_import_view(programme_id: int):
         return _preview_page(
             programme, roster.preview(programme, path.name, data), form, path.name, 409
         )
-    files.remove_after_commit("rosters", path.name)
-    db.session.commit()
     return render_template("lead/roster_done.html", programme=programme, result=imported)
 
 
@@ -120,6 +131,9 @@ def roster_cancel(programme_id: int):
     form = RosterConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    files.discard(_stored(programme.id, form.token.data))
+    path = _stored(programme.id, form.token.data)
+    if path is None:
+        return _gone(programme)
+    files.discard(path)
     flash(_("已取消，上传的文件已删除。"), "success")
     return redirect(url_for("lead.programme", programme_id=programme.id))

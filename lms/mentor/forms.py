@@ -106,6 +106,7 @@ class CorrectionForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
+    uuid = HiddenField()  # a double tap or a resend records one outcome
     kind = RadioField(_l("成效"))
     happened_on = StringField(_l("日期"), render_kw={"type": "date"})
     note = TextAreaField(_l("说明（可不填）"), render_kw={"rows": 2, "maxlength": 500})

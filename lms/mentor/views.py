@@ -314,19 +314,31 @@ def new_outcome(trainee_id: int):
     trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     form = OutcomeForm()
     if request.method == "GET":
+        form.uuid.data = new_uuid()
         form.happened_on.data = local_today().isoformat()
         return render_template("mentor/outcome_form.html", trainee=trainee, form=form)
     try:
-        visits.record_outcome(
+        _outcome, written = visits.record_outcome(
             acting_user(),
             trainee,
             form.kind.data or "",
             parse_date(form.happened_on.data),
             form.note.data,
+            uuid=form.uuid.data,
         )
     except ValidationError as e:
+        db.session.rollback()
         e.attach_to(form)
         return render_template("mentor/outcome_form.html", trainee=trainee, form=form), 422
+    except UuidTaken:
+        db.session.rollback()
+        flash(_("这条成效已经记过了，没有再改。"), "info")
+        return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
     db.session.commit()
-    flash(_("成效已记录。"), "success")
+    flash(
+        _("这条成效已经记过了，没有重复记。")
+        if written is Written.DUPLICATE
+        else _("成效已记录。"),
+        "success",
+    )
     return redirect(url_for("mentor.trainee", trainee_id=trainee.id))

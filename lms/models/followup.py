@@ -148,9 +148,12 @@ OutcomeKind.labels = {
 
 
 class Outcome(db.Model):
+    """What became of a trainee (training → employment → entrepreneurship), as a mentor saw it."""
+
     __tablename__ = "outcomes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[OutcomeKind] = mapped_column(str_enum(OutcomeKind))
     happened_on: Mapped[date]

@@ -14,6 +14,7 @@ from lms.clock import local_today
 from lms.db import db
 from lms.errors import ValidationError
 from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
+from lms.permissions import assignment_is_current
 from lms.services import audit
 
 SCHEDULE_FIELDS = {
@@ -159,6 +160,9 @@ def assign_mentor(
     if cohort is not None and cohort.programme_id != programme.id:
         raise ValueError("the cohort belongs to another programme")
     today = today or local_today()
+    same = db.session.scalar(_twins_of(mentor.id, programme.id, cohort, trainee, today).limit(1))
+    if same is not None:  # assigned already (a double tap, or back + submit): nothing new
+        return same
     assignment = MentorAssignment(
         programme_id=programme.id,
         mentor_id=mentor.id,
@@ -179,10 +183,35 @@ def assign_mentor(
     return assignment
 
 
+def _twins_of(mentor_id, programme_id, cohort, trainee, today):
+    """Current assignments of this mentor to this cohort or trainee, for this programme."""
+    return select(MentorAssignment).where(
+        MentorAssignment.mentor_id == mentor_id,
+        MentorAssignment.programme_id == programme_id,
+        MentorAssignment.cohort_id == cohort.id if cohort else MentorAssignment.cohort_id.is_(None),
+        MentorAssignment.trainee_id == trainee.id
+        if trainee
+        else MentorAssignment.trainee_id.is_(None),
+        assignment_is_current(today),
+    )
+
+
 def end_assignment(actor: User, assignment: MentorAssignment, *, today: date | None = None) -> None:
-    """End an assignment now: ends_on is exclusive, so the mentor loses access today."""
-    assignment.ends_on = max(today or local_today(), assignment.starts_on)
-    audit.record(actor, "mentor.unassigned", assignment)
+    """End an assignment now: ends_on is exclusive, so the mentor loses access today. A twin
+    (the same assignment made twice at once) ends with it."""
+    today = today or local_today()
+    twins = db.session.scalars(
+        _twins_of(
+            assignment.mentor_id,
+            assignment.programme_id,
+            assignment.cohort,
+            assignment.trainee,
+            today,
+        )
+    ).all()
+    for each in {assignment, *twins}:
+        each.ends_on = max(today, each.starts_on)
+        audit.record(actor, "mentor.unassigned", each)
     db.session.flush()
 
 

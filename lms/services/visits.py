@@ -240,8 +240,12 @@ def record_outcome(
     happened_on: date | None,
     note: str,
     *,
+    uuid: str | None = None,
     today: date | None = None,
-) -> Outcome:
+) -> tuple[Outcome, Written]:
+    """Record an outcome, keyed by its client uuid: sent again it is a duplicate (an outcome,
+    once recorded, is not edited: other content under its uuid raises UuidTaken too)."""
+    uuid = client_uuid(uuid)
     errors = {}
     if kind not in set(OutcomeKind):
         errors["kind"] = _("请选择是哪种成效。")
@@ -254,14 +258,19 @@ def record_outcome(
         errors["note"] = _("说明太长了，最多500个字。")
     if errors:
         raise ValidationError(errors)
-    outcome = Outcome(
-        trainee_id=trainee.id,
-        kind=OutcomeKind(kind),
-        happened_on=happened_on,
-        note=note,
-        recorded_by_id=mentor.id,
-    )
-    db.session.add(outcome)
-    db.session.flush()
-    audit.record(mentor, "outcome.recorded", outcome, trainee_id=trainee.id, kind=kind)
-    return outcome
+    values = {
+        "uuid": uuid,
+        "trainee_id": trainee.id,
+        "kind": OutcomeKind(kind),
+        "happened_on": happened_on,
+        "note": note,
+        "recorded_by_id": mentor.id,
+    }
+    stored = insert_once(Outcome, values, "uuid")
+    outcome = db.session.scalar(select(Outcome).where(Outcome.uuid == uuid))
+    if stored:
+        audit.record(mentor, "outcome.recorded", outcome, trainee_id=trainee.id, kind=kind)
+        return outcome, Written.CREATED
+    if any(getattr(outcome, name) != value for name, value in values.items()):
+        raise UuidTaken()
+    return outcome, Written.DUPLICATE

@@ -231,8 +231,10 @@ def test_roster_preview_confirm_and_printable_passwords(app, setup, login):
     )
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id)).where(User.role == Role.TRAINEE)) == 4
-    # The stored upload is gone once imported.
-    assert client.post(f"/lead/programmes/{mine}/roster/import", data=confirm).status_code == 404
+    # The stored upload is gone once imported: confirming again (a second tap) says so.
+    again = client.post(f"/lead/programmes/{mine}/roster/import", data=confirm)
+    assert again.status_code == 302
+    assert "已经导入或取消了" in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
 def hidden(page: str, name: str) -> str:
