@@ -231,9 +231,9 @@ def log_practice_record(
     if existing is None:
         if ask_if_duplicate and (twin := _twin(trainee, fields, task_id, uuid)) is not None:
             raise PossibleDuplicate(twin, kept={"staged_photo": token or ""})
-        photo = files.published_name(token) if token else None
         values = {**fields, "uuid": uuid, "trainee_id": trainee.id, "task_id": task_id}
-        if insert_once(PracticeRecord, {**values, "photo": photo}, "uuid"):
+        values["photo"] = files.published_name(token) if token else None
+        if insert_once(PracticeRecord, values, "uuid"):
             if token:
                 files.publish(trainee.id, token, "practice")
             return _by_uuid(uuid), Written.CREATED
