@@ -4,17 +4,15 @@ from datetime import timedelta
 
 from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.clock import local_today, parse_date
 from lms.db import db
 from lms.display import ui_language
 from lms.forms import ConfirmForm
 from lms.models import (
-    Cohort,
     Course,
     CourseCompletion,
-    Enrollment,
     FollowUpVisit,
     MentorAssignment,
     PracticeKind,
@@ -31,6 +29,7 @@ from lms.permissions import (
 )
 from lms.services import dashboard as dash
 from lms.services import exports, ladder
+from lms.services import programmes as setup
 from lms.services.dashboard_tables import BUILDERS, tables
 from lms.services.indicator_scope import Period, Scope
 from lms.sqlfuncs import local_date_plus
@@ -146,11 +145,8 @@ def report(programme_id: int, trainee_id: int):
     trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)
     status = ladder.evaluate(trainee)
     # What the programme counts starts at the trainee's first enrolment in it (as indicators).
-    since = db.session.scalar(
-        select(func.min(Enrollment.enrolled_on))
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .where(Enrollment.trainee_id == trainee.id, Cohort.programme_id == programme.id)
-    )
+    starts = Scope(programme.id).starts()
+    since = db.session.scalar(select(starts.c.since).where(starts.c.trainee_id == trainee.id))
     promotions = db.session.scalars(
         select(RungPromotion)
         .where(RungPromotion.trainee_id == trainee.id)
@@ -181,14 +177,8 @@ def report(programme_id: int, trainee_id: int):
         .order_by(FollowUpVisit.visited_on)
         .options(db.joinedload(FollowUpVisit.mentor))
     ).all()
-    cohort = db.session.scalar(
-        select(Cohort)
-        .join(Enrollment, Enrollment.cohort_id == Cohort.id)
-        .where(
-            Enrollment.trainee_id == trainee.id,
-            Enrollment.left_on.is_(None),
-            Cohort.programme_id == programme.id,
-        )
+    cohort = next(
+        (c for _e, c in setup.current_enrolments(trainee) if c.programme_id == programme.id), None
     )
     mentors = db.session.execute(
         select(MentorAssignment, User.name)

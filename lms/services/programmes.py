@@ -215,6 +215,20 @@ def end_assignment(actor: User, assignment: MentorAssignment, *, today: date | N
     db.session.flush()
 
 
+def current_enrolments(trainee: User) -> list[tuple[Enrollment, Cohort]]:
+    """The trainee's enrolments not left, with their cohorts, oldest first (one per programme
+    they are in)."""
+    return [
+        (enrolment, cohort)
+        for enrolment, cohort in db.session.execute(
+            select(Enrollment, Cohort)
+            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+            .where(Enrollment.trainee_id == trainee.id, Enrollment.left_on.is_(None))
+            .order_by(Enrollment.enrolled_on, Enrollment.id)
+        ).all()
+    ]
+
+
 def move_trainee(
     actor: User, trainee: User, target: Cohort, *, today: date | None = None
 ) -> Enrollment:
@@ -223,15 +237,7 @@ def move_trainee(
     today = today or local_today()
     if target.is_closed:
         raise ValidationError({"cohort_id": _("这个培训班已经结束，不能再加人。")})
-    current = db.session.scalars(
-        select(Enrollment)
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .where(
-            Enrollment.trainee_id == trainee.id,
-            Enrollment.left_on.is_(None),
-            Cohort.programme_id == target.programme_id,
-        )
-    ).all()
+    current = [e for e, c in current_enrolments(trainee) if c.programme_id == target.programme_id]
     if any(e.cohort_id == target.id for e in current):
         raise ValidationError({"cohort_id": _("学员已经在这个培训班里了。")})
     for enrolment in current:
@@ -271,11 +277,7 @@ def enrol_trainee(
         raise ValidationError({"cohort_id": _("只有学员可以加入培训班。")})
     if cohort.is_closed:
         raise ValidationError({"cohort_id": _("这个培训班已经结束，不能再加人。")})
-    current = db.session.execute(
-        select(Enrollment, Cohort)
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .where(Enrollment.trainee_id == trainee.id, Enrollment.left_on.is_(None))
-    ).all()
+    current = current_enrolments(trainee)
     same = [c for _e, c in current if c.programme_id == cohort.programme_id]
     if same:
         raise ValidationError(
