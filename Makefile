@@ -24,6 +24,7 @@ lms/translations/%/LC_MESSAGES/messages.mo: lms/translations/%/LC_MESSAGES/messa
 
 run: install
 	mkdir -p instance
+	test -s instance/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) curricula import
 	$(FLASK) demo

@@ -64,7 +64,9 @@ def timed(client, url: str, runs: int, engine) -> tuple[list[float], int, int]:
 
 
 def bench(url: str, label: str, trainees: int, seed: int, runs: int) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench"}
+    )
     with app.app_context():
         upgrade()
         curricula.import_tree(ROOT / "curricula")

@@ -56,7 +56,7 @@ def database(action: str) -> None:
 
 def prepare(trainees: int, users: int) -> tuple[list[str], list[str], list[str]]:
     """Build the data; return trainee phones, mentor phones and lesson slugs to read."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": URL})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": URL, "SECRET_KEY": "load-test"})
     with app.app_context():
         upgrade()
         curricula.import_tree(ROOT / "curricula")

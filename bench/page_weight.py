@@ -32,6 +32,7 @@ def main() -> int:
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
+                "SECRET_KEY": "bench",
                 "WTF_CSRF_ENABLED": False,
                 "UPLOAD_FOLDER": tmp,
             }

@@ -1,15 +1,19 @@
 """乡村电商学堂: the application factory."""
 
+import secrets
+
+import click
 from flask import Flask, has_request_context, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from sqlalchemy import text
 
 from lms.assets import init_assets
-from lms.config import ROOT, Config
+from lms.config import DEVELOPMENT_KEYS, ROOT, Config
 from lms.db import db
 from lms.display import format_short_date, format_yuan, ui_language
 from lms.extensions import babel, compress, csrf, login_manager, migrate
+from lms.security import init_security
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -25,12 +29,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
+    _check_secret_key(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     compress.init_app(app)
     init_assets(app, ROOT / "static")
+    init_security(app)
     _init_login(app)
 
     from lms import models  # noqa: F401  (register every table)
@@ -53,6 +59,21 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    """A server (gunicorn, `flask run`) refuses to start without a real secret key: sessions
+    and CSRF tokens signed with a known key can be forged. Other commands (migrations, imports)
+    sign nothing, and get a throwaway key."""
+    if app.testing or (app.config.get("SECRET_KEY") or "") not in DEVELOPMENT_KEYS:
+        return
+    command = click.get_current_context(silent=True)
+    if command is None or command.command.name == "run":
+        raise RuntimeError(
+            "LMS_SECRET_KEY is not set (or is the development key). Set it to a long random "
+            "value, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
+        )
+    app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
 
 
 def select_locale() -> str:

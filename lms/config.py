@@ -7,8 +7,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# A key that is in this repository signs nothing real: a server refuses to start with it.
+DEVELOPMENT_KEYS = {"", "dev-only-change-me"}
+
+
+def _secret_key() -> str | None:
+    """LMS_SECRET_KEY, else the key `make run` keeps in instance/secret_key, else None."""
+    if key := os.environ.get("LMS_SECRET_KEY"):
+        return key
+    path = ROOT / "instance" / "secret_key"
+    return path.read_text().strip() if path.is_file() else None
+
+
 class Config:
-    SECRET_KEY = os.environ.get("LMS_SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "LMS_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'lms.sqlite3'}"
     )

@@ -81,3 +81,19 @@ def test_every_member_of_every_labelled_enum_has_a_label(app):
     with app.test_request_context():
         for enum in enums:
             assert all(member.label for member in enum), enum
+
+
+def test_a_server_refuses_to_start_without_a_real_secret_key():
+    import click
+    import pytest
+
+    base = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    for key in ("", "dev-only-change-me"):
+        config = {**base, "TESTING": False, "SECRET_KEY": key}
+        with pytest.raises(RuntimeError, match="LMS_SECRET_KEY"):
+            create_app(config)  # as gunicorn would
+        with click.Context(click.Command("run")), pytest.raises(RuntimeError):
+            create_app(config)  # flask run
+        with click.Context(click.Command("upgrade")):  # a command that signs nothing
+            app = create_app(config)
+        assert app.config["SECRET_KEY"] not in ("", "dev-only-change-me")

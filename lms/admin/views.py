@@ -11,6 +11,7 @@ from lms.errors import ValidationError
 from lms.forms import ConfirmForm
 from lms.models import Cohort, Enrollment, Programme, Role, User
 from lms.permissions import acting_user, guard_blueprint
+from lms.security import no_store
 from lms.services import accounts, programmes
 
 from .forms import EnrolForm, UserForm
@@ -57,7 +58,7 @@ def new_user():
         e.attach_to(form)
         return render_template("admin/user_form.html", form=form), 422
     db.session.commit()
-    return render_template("admin/password_shown.html", user=user, password=password)
+    return no_store(render_template("admin/password_shown.html", user=user, password=password))
 
 
 def _load_user(user_id: int) -> User:
@@ -71,7 +72,7 @@ def reset_password(user_id: int):
         return redirect(url_for("admin.users"))
     password = accounts.reset_password(current_user, user)
     db.session.commit()
-    return render_template("admin/password_shown.html", user=user, password=password)
+    return no_store(render_template("admin/password_shown.html", user=user, password=password))
 
 
 @bp.post("/users/<int:user_id>/active")

@@ -27,6 +27,7 @@ from lms.permissions import (
     get_programme_or_404,
     get_programme_trainee_or_404,
 )
+from lms.security import no_store
 from lms.services import dashboard as dash
 from lms.services import exports, ladder
 from lms.services import programmes as setup
@@ -107,8 +108,12 @@ def export(programme_id: int, key: str, fmt: str):
     else:
         body = exports.to_xlsx(table)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    return no_store(
+        Response(
+            body,
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     )
 
 

@@ -16,6 +16,7 @@ from lms.db import db
 from lms.errors import StaleVersion
 from lms.forms import read_upload
 from lms.permissions import acting_user, get_programme_or_404
+from lms.security import no_store
 from lms.services import files, roster, roster_import
 
 from .forms import RosterConfirmForm, RosterForm
@@ -122,7 +123,7 @@ def roster_import_view(programme_id: int):
         return _preview_page(
             programme, roster.preview(programme, path.name, data), form, path.name, 409
         )
-    return render_template("lead/roster_done.html", programme=programme, result=imported)
+    return no_store(render_template("lead/roster_done.html", programme=programme, result=imported))
 
 
 @bp.post("/programmes/<int:programme_id>/roster/cancel")

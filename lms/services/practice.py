@@ -173,9 +173,10 @@ def check_photo(data: bytes) -> bytes:
 
 
 def send_photo(record: PracticeRecord):
-    """The evidence photo as a private, briefly cached response (callers check permission)."""
-    response = send_from_directory(files.folder("practice"), record.photo, max_age=3600)
-    response.cache_control.private = True
+    """The evidence photo, private: kept by the browser but checked again before each use, so
+    access ends when permission does (callers check permission)."""
+    response = send_from_directory(files.folder("practice"), record.photo, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

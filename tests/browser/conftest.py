@@ -51,15 +51,40 @@ def browser():
         browser.close()
 
 
+CSP_VIOLATIONS: list[str] = []
+
+
+def open_page(browser, *, width: int = 360, height: int = 740, js: bool = False):
+    """A new page in its own browser context; anything the Content-Security-Policy blocks on it
+    is recorded, and fails the test."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, java_script_enabled=js, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            CSP_VIOLATIONS.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
+
+
+@pytest.fixture(autouse=True)
+def _nothing_blocked_by_the_csp():
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
+
+
 @pytest.fixture
 def phone(browser):
     """A cheap Android phone's screen, with JavaScript turned off."""
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="zh-CN"
-    )
-    page = context.new_page()
+    page = open_page(browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 def screenshot(page, name: str) -> None:

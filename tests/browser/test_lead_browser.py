@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lms.clock import local_today
 from lms.db import db
 from lms.models import FollowUpVisit, Role, User
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, open_page, screenshot
 from tests.factories import make_record
 
 
@@ -41,9 +41,7 @@ def add_activity(app) -> None:
 
 def test_lead_dashboard_and_trainee_list(app, live_server, browser):
     add_activity(app)
-    laptop = browser.new_context(
-        viewport={"width": 1280, "height": 900}, java_script_enabled=False, locale="zh-CN"
-    ).new_page()
+    laptop = open_page(browser, width=1280, height=900)
     log_in(laptop, live_server, "13800000001")
     laptop.click("text=看数据")
     assert laptop.locator("h1").inner_text() == "项目数据"
@@ -52,9 +50,7 @@ def test_lead_dashboard_and_trainee_list(app, live_server, browser):
     screenshot(laptop, "lead-dashboard-1280")
     laptop.context.close()
 
-    phone = browser.new_context(
-        viewport={"width": 360, "height": 740}, java_script_enabled=False, locale="zh-CN"
-    ).new_page()
+    phone = open_page(browser)
     log_in(phone, live_server, "13800000001")
     phone.click("text=丽水山区农村电商人才培训（演示）")
     phone.click("text=学员名单")

@@ -7,19 +7,16 @@ from sqlalchemy import select
 
 from lms.db import db
 from lms.models import FollowUpVisit, PracticeRecord, User
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, open_page, screenshot
 from tests.conftest import count_rows
 
 
 @pytest.fixture(params=[False, True], ids=["js-off", "js-on"])
 def any_phone(browser, request):
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, java_script_enabled=request.param, locale="zh-CN"
-    )
-    page = context.new_page()
+    page = open_page(browser, js=request.param)
     page.js = request.param
     yield page
-    context.close()
+    page.context.close()
 
 
 def user_id(app, phone: str) -> int:

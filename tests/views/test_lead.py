@@ -222,6 +222,7 @@ def test_roster_preview_confirm_and_printable_passwords(app, setup, login):
     confirm = {"token": token, "digest": digest, "consent": "y"}
     response = client.post(f"/lead/programmes/{mine}/roster/import", data=confirm)
     page = response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"  # one-time passwords
     passwords = re.findall(r"<td><strong>(\d{8})</strong></td>", page)
     assert len(passwords) == 2 and "13912340002" in page
     fresh = app.test_client()
@@ -342,6 +343,7 @@ def test_dashboard_exports_and_the_list_behind_a_number(app, setup, login):
     assert "1391" not in listed or "****" in listed  # phone numbers are masked in lists
 
     csv = client.get(f"/lead/programmes/{mine}/dashboard/sales.csv")
+    assert csv.headers["Cache-Control"] == "no-store"
     assert csv.mimetype == "text/csv" and csv.data.startswith("\ufeff".encode())
     lines = csv.data.decode("utf-8-sig").splitlines()
     assert lines[0] == "月份,笔数,金额（元）,在售学员,人均中位数（元）"
