@@ -3,7 +3,7 @@
 import secrets
 
 import click
-from flask import Flask, has_request_context, session
+from flask import Flask, g, has_request_context, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from sqlalchemy import text
@@ -80,6 +80,8 @@ def select_locale() -> str:
     languages = Config.LANGUAGES
     if not has_request_context():
         return Config.BABEL_DEFAULT_LOCALE
+    if g.get("plain_page"):  # an error page: never load the user from the database
+        return session.get("locale") if session.get("locale") in languages else "zh_CN"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

@@ -1,8 +1,9 @@
 """Domain errors raised by services, and the HTTP error pages."""
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from flask_login import AnonymousUserMixin
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 
@@ -43,35 +44,68 @@ class RecordGone(LmsError):
 
 
 def register_error_pages(app: Flask) -> None:
-    """Error pages in the user's language. A write that lost a race to another request (a
-    unique key taken, a row changed or gone in between) answers 409, never 500: the rest of
-    the request is rolled back and the person is asked to look again. Known races are handled
-    where they happen, with better words; this is the net under the rest."""
-    from lms.db import db  # lms.db imports this module
+    """Error pages in the user's language that never touch the database: the session is rolled
+    back first, and the page (`errors/error.html`, standalone) reads neither the logged-in user
+    nor anything else stored, so it renders while the database is down.
+
+    A write that lost a race to another request (a unique key taken, a row changed or gone in
+    between) answers 409, never 500, and the person is asked to look again; known races are
+    handled where they happen, with better words, and this is the net under the rest. A
+    database that cannot be reached answers 503."""
+
+    def page(code: int, message: str):
+        return render_template("errors/error.html", code=code, message=message), code
 
     def write_conflict(error):
-        db.session.rollback()
+        _roll_back()
         # The constraint's message may quote the values (phone numbers): log the kind only.
         app.logger.warning("write conflict (%s) on %s", type(error).__name__, request.endpoint)
-        message = _("刚才有人同时改了同一份记录，这次没有保存。请返回，刷新页面后再看一下。")
-        return render_template("errors/error.html", code=409, message=message), 409
+        return page(
+            409, _("刚才有人同时改了同一份记录，这次没有保存。请返回，刷新页面后再看一下。")
+        )
+
+    def database_unavailable(error):
+        _roll_back()
+        app.logger.error("database unavailable (%s) on %s", type(error).__name__, request.endpoint)
+        return page(503, _("服务器暂时连不上数据库，这次的操作没有保存。请过几分钟再试。"))
 
     app.register_error_handler(IntegrityError, write_conflict)
     app.register_error_handler(StaleDataError, write_conflict)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)
 
     messages = {
         400: lambda: _("请求有误，请返回上一页再试一次。"),
         403: lambda: _("你没有权限打开这个页面。"),
         404: lambda: _("找不到这个页面。"),
+        405: lambda: _("请求有误，请返回上一页再试一次。"),
         413: lambda: _("上传的内容太大了。"),
+        429: lambda: _("操作太频繁了，请过一会儿再试。"),
         500: lambda: _("服务器出了点问题，请稍后再试。"),
     }
 
     def make_handler(code: int):
         def handler(error):
-            return render_template("errors/error.html", code=code, message=messages[code]()), code
+            _roll_back()
+            return page(code, messages[code]())
 
         return handler
 
     for code in messages:
         app.register_error_handler(code, make_handler(code))
+
+
+def _roll_back() -> None:
+    """Start an error page: from here on nothing reads the database (lms.select_locale takes
+    the session's language, not the user's row), and the request's session is rolled back —
+    a dead connection may refuse even that."""
+    from lms.db import db  # lms.db imports this module
+
+    g.plain_page = True
+    # Flask-Login's template context asks for the user, which loads them from the database
+    # unless this request already has one: give it nobody.
+    g._login_user = AnonymousUserMixin()
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: drop the session, a new one reconnects
+        db.session.remove()
