@@ -13,6 +13,7 @@ from lms.config import DEVELOPMENT_KEYS, ROOT, Config
 from lms.db import db
 from lms.display import format_short_date, format_yuan, ui_language
 from lms.extensions import babel, compress, csrf, login_manager, migrate
+from lms.logs import install_redaction
 from lms.security import init_security
 
 
@@ -30,6 +31,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
 
     _check_secret_key(app)
+    install_redaction()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

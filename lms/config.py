@@ -24,7 +24,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "LMS_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'lms.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Parameters may be phone numbers, names or password hashes: never in a log or an error.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     CURRICULA_PATH = os.environ.get("LMS_CURRICULA_PATH", str(ROOT / "curricula"))
     UPLOAD_FOLDER = os.environ.get("LMS_UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
 

@@ -1,4 +1,9 @@
-"""Dashboard tables as CSV (UTF-8 with BOM, so Excel opens it correctly) and XLSX."""
+"""Dashboard tables as CSV (UTF-8 with BOM, so Excel opens it correctly) and XLSX.
+
+Numbers are written as numbers. Text that a spreadsheet would run as a formula (a name typed as
+`=HYPERLINK(…)`, say) is never a formula: CSV cells get a leading apostrophe, as OWASP advises;
+XLSX cells are stored as plain strings, which Excel and WPS show as typed.
+"""
 
 import csv
 import io
@@ -7,6 +12,8 @@ import openpyxl
 from openpyxl.styles import Font
 
 from lms.services.dashboard import Table
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def _values(table: Table):
@@ -18,11 +25,15 @@ def _values(table: Table):
         ]
 
 
+def _is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in _values(table):
-        writer.writerow(row)
+        writer.writerow([f"'{v}" if _is_formula_like(v) else v for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -36,6 +47,9 @@ def to_xlsx(table: Table) -> bytes:
     sheet.append([])
     for row in _values(table):
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            if _is_formula_like(cell.value):
+                cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     out = io.BytesIO()
