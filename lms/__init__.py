@@ -13,6 +13,7 @@ from lms.config import DEVELOPMENT_KEYS, ROOT, Config
 from lms.db import db
 from lms.display import format_short_date, format_yuan, ui_language
 from lms.extensions import babel, compress, csrf, login_manager, migrate
+from lms.inputs import IdConverter, refuse_control_characters
 from lms.logs import install_redaction
 from lms.security import init_security
 
@@ -24,6 +25,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         static_folder=None,  # served by lms.assets, with fingerprinted names
         instance_path=str(ROOT / "instance"),
     )
+    app.url_map.converters["id"] = IdConverter
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -39,6 +41,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     compress.init_app(app)
     init_assets(app, ROOT / "static")
     init_security(app)
+    refuse_control_characters(app)
     _init_login(app)
 
     from lms import models  # noqa: F401  (register every table)

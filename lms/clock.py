@@ -19,11 +19,3 @@ def local_today() -> date:
 def to_local(value: datetime) -> datetime:
     """A stored naive-UTC datetime as an aware Asia/Shanghai datetime."""
     return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
-
-
-def parse_date(text: str | None) -> date | None:
-    """An ISO date as a browser's date field sends it ("2026-11-22"), or None if it is not one."""
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None

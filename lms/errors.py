@@ -3,7 +3,7 @@
 from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 
@@ -50,8 +50,10 @@ def register_error_pages(app: Flask) -> None:
 
     A write that lost a race to another request (a unique key taken, a row changed or gone in
     between) answers 409, never 500, and the person is asked to look again; known races are
-    handled where they happen, with better words, and this is the net under the rest. A
-    database that cannot be reached answers 503."""
+    handled where they happen, with better words, and this is the net under the rest. A value
+    the database refuses (out of a column's range) answers 400: the input boundary
+    (lms.inputs) should have caught it, and the log says where. A database that cannot be
+    reached answers 503."""
 
     def page(code: int, message: str):
         return render_template("errors/error.html", code=code, message=message), code
@@ -69,6 +71,14 @@ def register_error_pages(app: Flask) -> None:
         app.logger.error("database unavailable (%s) on %s", type(error).__name__, request.endpoint)
         return page(503, _("服务器暂时连不上数据库，这次的操作没有保存。请过几分钟再试。"))
 
+    def out_of_range(error):
+        _roll_back()
+        app.logger.warning(
+            "value the database refused (%s) on %s", type(error).__name__, request.endpoint
+        )
+        return page(400, _("请求有误，请返回上一页再试一次。"))
+
+    app.register_error_handler(DataError, out_of_range)
     app.register_error_handler(IntegrityError, write_conflict)
     app.register_error_handler(StaleDataError, write_conflict)
     app.register_error_handler(OperationalError, database_unavailable)

@@ -6,6 +6,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from lms.inputs import coerce_id
 from lms.models import Role
 
 
@@ -30,7 +31,7 @@ class UserForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
-    cohort_id = SelectField(_l("加入哪个培训班"), coerce=int, validate_choice=False)
+    cohort_id = SelectField(_l("加入哪个培训班"), coerce=coerce_id, validate_choice=False)
     confirm = BooleanField(
         _l("我确认：这位学员同时参加两个项目，两个项目的负责人和导师都会看到他/她的信息。")
     )

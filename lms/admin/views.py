@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from lms.db import db
 from lms.errors import ValidationError
 from lms.forms import ConfirmForm
+from lms.inputs import page_number
 from lms.models import Cohort, Enrollment, Programme, Role, User
 from lms.permissions import acting_user, guard_blueprint
 from lms.security import no_store
@@ -31,7 +32,9 @@ def users():
     query = select(User).order_by(User.role, User.name)
     if role in set(Role):
         query = query.where(User.role == Role(role))
-    page = db.paginate(query, per_page=50)
+    page = db.paginate(
+        query, page=page_number(request.args.get("page")), per_page=50, max_per_page=50
+    )
     return render_template("admin/users.html", page=page, role=role, form=ConfirmForm())
 
 
@@ -65,7 +68,7 @@ def _load_user(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
 
-@bp.post("/users/<int:user_id>/reset-password")
+@bp.post("/users/<id:user_id>/reset-password")
 def reset_password(user_id: int):
     user = _load_user(user_id)
     if not ConfirmForm().validate_on_submit():
@@ -75,7 +78,7 @@ def reset_password(user_id: int):
     return no_store(render_template("admin/password_shown.html", user=user, password=password))
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<id:user_id>/active")
 def set_active(user_id: int):
     user = _load_user(user_id)
     if ConfirmForm().validate_on_submit():
@@ -95,7 +98,7 @@ def set_active(user_id: int):
     return redirect(url_for("admin.users"))
 
 
-@bp.route("/users/<int:user_id>/enrol", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/enrol", methods=["GET", "POST"])
 def enrol(user_id: int):
     """Enrol a trainee in a cohort of any programme: the explicit, audited way a person of one
     programme joins another."""

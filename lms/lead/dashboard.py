@@ -6,10 +6,11 @@ from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.clock import local_today, parse_date
+from lms.clock import local_today
 from lms.db import db
 from lms.display import ui_language
 from lms.forms import ConfirmForm
+from lms.inputs import page_number, parse_date, to_id
 from lms.models import (
     Course,
     CourseCompletion,
@@ -56,9 +57,11 @@ def _period() -> Period:
 
 
 def _scope(programme) -> Scope:
-    cohort_id = request.args.get("cohort", type=int)
-    if cohort_id and cohort_id not in {c.id for c in programme.cohorts}:
-        abort(404)
+    cohort_id = None
+    if request.args.get("cohort"):
+        cohort_id = to_id(request.args.get("cohort"))
+        if cohort_id not in {c.id for c in programme.cohorts}:
+            abort(404)
     return Scope(programme.id, cohort_id, request.args.get("village") or None)
 
 
@@ -81,7 +84,7 @@ def _filters(ctx) -> dict:
     }
 
 
-@bp.get("/programmes/<int:programme_id>/dashboard")
+@bp.get("/programmes/<id:programme_id>/dashboard")
 def dashboard(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     ctx = _context(programme)
@@ -95,7 +98,7 @@ def dashboard(programme_id: int):
     )
 
 
-@bp.get("/programmes/<int:programme_id>/dashboard/<key>.<fmt>")
+@bp.get("/programmes/<id:programme_id>/dashboard/<key>.<fmt>")
 def export(programme_id: int, key: str, fmt: str):
     programme = get_programme_or_404(acting_user(), programme_id)
     if key not in BUILDERS or fmt not in ("csv", "xlsx"):
@@ -117,7 +120,7 @@ def export(programme_id: int, key: str, fmt: str):
     )
 
 
-@bp.get("/programmes/<int:programme_id>/trainees")
+@bp.get("/programmes/<id:programme_id>/trainees")
 def trainees(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     ctx = _context(programme)
@@ -127,7 +130,7 @@ def trainees(programme_id: int):
     groups = {k: request.args.get(k) for k in dash.GROUPS if request.args.get(k)}
     chosen = dash.select_trainees(ctx, indicator, request.args.get("arg"), groups)
     pages = max(1, -(-len(chosen) // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = page_number(request.args.get("page"), pages)
     return render_template(
         "lead/trainees.html",
         programme=programme,
@@ -144,7 +147,7 @@ def trainees(programme_id: int):
     )
 
 
-@bp.get("/programmes/<int:programme_id>/trainees/<int:trainee_id>/report")
+@bp.get("/programmes/<id:programme_id>/trainees/<id:trainee_id>/report")
 def report(programme_id: int, trainee_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)

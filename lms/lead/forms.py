@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 
+from lms.inputs import coerce_id
 from lms.services.programmes import SCHEDULE_FIELDS
 
 SCHEDULE_LABELS = {
@@ -23,7 +24,7 @@ class ProgrammeForm(FlaskForm):
     organisation = StringField(_l("机构"), render_kw={"maxlength": 100})
     description = TextAreaField(_l("说明"), render_kw={"rows": 2})
     villages = TextAreaField(_l("项目覆盖的村（每行一个）"), render_kw={"rows": 4})
-    lead_id = SelectField(_l("项目负责人"), coerce=int, validate_choice=False)
+    lead_id = SelectField(_l("项目负责人"), coerce=coerce_id, validate_choice=False)
 
 
 for _field in SCHEDULE_FIELDS:
@@ -44,11 +45,11 @@ class CohortForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    mentor_id = SelectField(_l("驻点导师"), coerce=int, validate_choice=False)
+    mentor_id = SelectField(_l("驻点导师"), coerce=coerce_id, validate_choice=False)
 
 
 class MoveForm(FlaskForm):
-    cohort_id = SelectField(_l("调到哪个培训班"), coerce=int, validate_choice=False)
+    cohort_id = SelectField(_l("调到哪个培训班"), coerce=coerce_id, validate_choice=False)
 
 
 class RosterForm(FlaskForm):

@@ -56,7 +56,7 @@ def _confirmed_lines() -> list[int]:
     return [int(v) for v in request.form.getlist("confirm") if v.isascii() and v.isdigit()][:5000]
 
 
-@bp.route("/programmes/<int:programme_id>/roster", methods=["GET", "POST"])
+@bp.route("/programmes/<id:programme_id>/roster", methods=["GET", "POST"])
 def roster_upload(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = RosterForm()
@@ -78,7 +78,7 @@ def roster_upload(programme_id: int):
     return _preview_page(programme, result, RosterConfirmForm(token=token), filename)
 
 
-@bp.post("/programmes/<int:programme_id>/roster/import", endpoint="roster_import")
+@bp.post("/programmes/<id:programme_id>/roster/import", endpoint="roster_import")
 def roster_import_view(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = RosterConfirmForm()
@@ -126,7 +126,7 @@ def roster_import_view(programme_id: int):
     return no_store(render_template("lead/roster_done.html", programme=programme, result=imported))
 
 
-@bp.post("/programmes/<int:programme_id>/roster/cancel")
+@bp.post("/programmes/<id:programme_id>/roster/cancel")
 def roster_cancel(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = RosterConfirmForm()

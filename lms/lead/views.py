@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.views import safe_next
-from lms.clock import local_today, parse_date
+from lms.clock import local_today
 from lms.db import db
 from lms.errors import ValidationError
 from lms.forms import ConfirmForm
@@ -99,7 +99,7 @@ def new_programme():
     return redirect(url_for("lead.programme", programme_id=programme.id))
 
 
-@bp.route("/programmes/<int:programme_id>/settings", methods=["GET", "POST"])
+@bp.route("/programmes/<id:programme_id>/settings", methods=["GET", "POST"])
 def programme_settings(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = ProgrammeForm(obj=programme if request.method == "GET" else None)
@@ -118,7 +118,7 @@ def programme_settings(programme_id: int):
     return redirect(url_for("lead.programme", programme_id=programme.id))
 
 
-@bp.get("/programmes/<int:programme_id>")
+@bp.get("/programmes/<id:programme_id>")
 def programme(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     counts = dict(
@@ -156,12 +156,12 @@ def _cohort_input(form: CohortForm) -> setup.CohortInput:
         site=form.site.data or "",
         township=form.township.data or "",
         village=form.village.data or "",
-        starts_on=parse_date(form.starts_on.data),
-        ends_on=parse_date(form.ends_on.data),
+        starts_on=form.starts_on.data or "",
+        ends_on=form.ends_on.data or "",
     )
 
 
-@bp.route("/programmes/<int:programme_id>/cohorts/new", methods=["GET", "POST"])
+@bp.route("/programmes/<id:programme_id>/cohorts/new", methods=["GET", "POST"])
 def new_cohort(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = CohortForm()
@@ -178,7 +178,7 @@ def new_cohort(programme_id: int):
     return redirect(url_for("lead.programme", programme_id=programme.id))
 
 
-@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@bp.route("/cohorts/<id:cohort_id>/edit", methods=["GET", "POST"])
 def edit_cohort(cohort_id: int):
     cohort = get_cohort_or_404(acting_user(), cohort_id)
     form = CohortForm()
@@ -202,7 +202,7 @@ def edit_cohort(cohort_id: int):
     return redirect(url_for("lead.programme", programme_id=cohort.programme_id))
 
 
-@bp.post("/cohorts/<int:cohort_id>/close")
+@bp.post("/cohorts/<id:cohort_id>/close")
 def close_cohort(cohort_id: int):
     cohort = get_cohort_or_404(acting_user(), cohort_id)
     if not ConfirmForm().validate_on_submit():
@@ -213,7 +213,7 @@ def close_cohort(cohort_id: int):
     return redirect(url_for("lead.programme", programme_id=cohort.programme_id))
 
 
-@bp.route("/cohorts/<int:cohort_id>/mentor", methods=["GET", "POST"])
+@bp.route("/cohorts/<id:cohort_id>/mentor", methods=["GET", "POST"])
 def assign_cohort_mentor(cohort_id: int):
     cohort = get_cohort_or_404(acting_user(), cohort_id)
     form = AssignForm()
@@ -237,7 +237,7 @@ def assign_cohort_mentor(cohort_id: int):
     ), 422 if form.errors else 200
 
 
-@bp.post("/assignments/<int:assignment_id>/end")
+@bp.post("/assignments/<id:assignment_id>/end")
 def end_assignment(assignment_id: int):
     assignment = db.session.get(MentorAssignment, assignment_id) or abort(404)
     programme = get_programme_or_404(acting_user(), assignment.programme_id)
@@ -251,9 +251,7 @@ def end_assignment(assignment_id: int):
     )
 
 
-@bp.route(
-    "/programmes/<int:programme_id>/trainees/<int:trainee_id>/mentor", methods=["GET", "POST"]
-)
+@bp.route("/programmes/<id:programme_id>/trainees/<id:trainee_id>/mentor", methods=["GET", "POST"])
 def assign_trainee_mentor(programme_id: int, trainee_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)
@@ -280,7 +278,7 @@ def assign_trainee_mentor(programme_id: int, trainee_id: int):
     ), 422 if form.errors else 200
 
 
-@bp.route("/programmes/<int:programme_id>/trainees/<int:trainee_id>/move", methods=["GET", "POST"])
+@bp.route("/programmes/<id:programme_id>/trainees/<id:trainee_id>/move", methods=["GET", "POST"])
 def move_trainee(programme_id: int, trainee_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)

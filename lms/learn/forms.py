@@ -6,7 +6,6 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from lms.clock import parse_date
 from lms.forms import read_upload
 from lms.models import Channel, PracticeKind
 from lms.services.practice import PracticeInput
@@ -43,10 +42,9 @@ class PracticeForm(FlaskForm):
         self.channel.choices = [SelectChoice(c.value, c.label) for c in Channel]
 
     def to_input(self) -> PracticeInput:
-        happened_on = parse_date(self.happened_on.data)
         return PracticeInput(
             kind=self.kind.data or "",
-            happened_on=happened_on,
+            happened_on=self.happened_on.data or "",
             channel=self.channel.data or "",
             product=self.product.data or "",
             quantity=self.quantity.data or "",

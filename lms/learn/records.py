@@ -120,7 +120,7 @@ def _refusal(error) -> str:
     return _("这条记录刚有变化（可能导师刚处理过），请看一下现在的内容再改。")
 
 
-@bp.route("/practice/<int:record_id>/edit", methods=["GET", "POST"])
+@bp.route("/practice/<id:record_id>/edit", methods=["GET", "POST"])
 def practice_edit(record_id: int):
     record = _my_record_or_404(record_id)
     if record.is_locked:
@@ -161,7 +161,7 @@ def practice_edit(record_id: int):
     return redirect(url_for("learn.practice_list", _anchor=f"r{record.id}"))
 
 
-@bp.post("/practice/<int:record_id>/delete")
+@bp.post("/practice/<id:record_id>/delete")
 def practice_delete(record_id: int):
     record = db.session.get(PracticeRecord, record_id)
     if record is None or record.trainee_id != current_user.id:
@@ -190,7 +190,7 @@ def practice_delete(record_id: int):
     return redirect(url_for("learn.practice_list"))
 
 
-@bp.get("/practice/<int:record_id>/photo")
+@bp.get("/practice/<id:record_id>/photo")
 def practice_photo(record_id: int):
     record = _my_record_or_404(record_id)
     if not record.photo:

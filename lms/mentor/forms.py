@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.clock import parse_date
+from lms.inputs import coerce_id
 from lms.models import Dimension, Observation, OutcomeKind, ProblemTag, VisitMode
 from lms.models.curriculum import DIMENSION_LABELS
 from lms.services.visits import VisitInput
@@ -55,13 +55,13 @@ class VisitForm(FlaskForm):
 
     def to_input(self) -> VisitInput:
         return VisitInput(
-            visited_on=parse_date(self.visited_on.data),
+            visited_on=self.visited_on.data or "",
             mode=self.mode.data or "",
             levels={d.value: getattr(self, f"level_{d.value}").data or "" for d in Dimension},
             notes={d.value: getattr(self, f"note_{d.value}").data or "" for d in Dimension},
             problem_tags=list(self.problem_tags.data or []),
             actions=self.actions.data or "",
-            next_due_on=parse_date(self.next_due_on.data),
+            next_due_on=self.next_due_on.data or "",
         )
 
     def load(self, visit) -> None:
@@ -96,7 +96,7 @@ class RejectForm(FlaskForm):
 
 class SignOffForm(FlaskForm):
     step = HiddenField()  # the rung change this form was made for (RungPromotion.step)
-    visit_id = SelectField(_l("在哪次回访时确认"), coerce=int)
+    visit_id = SelectField(_l("在哪次回访时确认"), coerce=coerce_id)
 
 
 class CorrectionForm(FlaskForm):

@@ -8,10 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from lms.clock import local_today, parse_date
+from lms.clock import local_today
 from lms.db import Written, db, new_uuid
 from lms.errors import RecordGone, StaleVersion, UuidTaken, ValidationError
 from lms.forms import ConfirmForm, posted_version
+from lms.inputs import small_int, to_id
 from lms.models import FollowUpVisit, PracticeRecord, Role
 from lms.permissions import acting_user, get_assigned_trainee_or_404, guard_blueprint, is_assigned
 from lms.services import caseload, ladder, learning, practice, schedule, visits
@@ -48,7 +49,7 @@ def _back_to(trainee_id: int, anchor: str | None = None):
 def home():
     rows = caseload.caseload(acting_user())
     villages, cohorts = caseload.villages_and_cohorts(rows)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = to_id(request.args.get("cohort"))
     village = request.args.get("village") or None
     shown = caseload.filter_rows(rows, cohort_id=cohort_id, village=village)
     return render_template(
@@ -65,7 +66,7 @@ def home():
     )
 
 
-@bp.get("/trainees/<int:trainee_id>")
+@bp.get("/trainees/<id:trainee_id>")
 def trainee(trainee_id: int):
     trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     today = local_today()
@@ -89,7 +90,7 @@ def _render_visit_form(form, trainee, visit=None, status=200, **extra):
     ), status
 
 
-@bp.route("/trainees/<int:trainee_id>/visits/new", methods=["GET", "POST"])
+@bp.route("/trainees/<id:trainee_id>/visits/new", methods=["GET", "POST"])
 def new_visit(trainee_id: int):
     trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     form = VisitForm()
@@ -133,7 +134,7 @@ def new_visit(trainee_id: int):
     return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
 
 
-@bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+@bp.route("/visits/<id:visit_id>/edit", methods=["GET", "POST"])
 def edit_visit(visit_id: int):
     visit = _followed_or_404(FollowUpVisit, visit_id)
     if not visits.can_edit_visit(acting_user(), visit):
@@ -181,7 +182,7 @@ def _decision_refused(record_id: int, trainee_id: int, error: Exception):
     return _back_to(trainee_id, "records")
 
 
-@bp.post("/records/<int:record_id>/verify")
+@bp.post("/records/<id:record_id>/verify")
 def verify(record_id: int):
     record = _followed_or_404(PracticeRecord, record_id)
     trainee_id = record.trainee_id  # read before the session may have to roll back
@@ -201,7 +202,7 @@ def verify(record_id: int):
     return _back_to(record.trainee_id, "records")
 
 
-@bp.route("/records/<int:record_id>/reject", methods=["GET", "POST"])
+@bp.route("/records/<id:record_id>/reject", methods=["GET", "POST"])
 def reject(record_id: int):
     record = _followed_or_404(PracticeRecord, record_id)
     trainee_id = record.trainee_id  # read before the session may have to roll back
@@ -227,7 +228,7 @@ def reject(record_id: int):
     return redirect(url_for("mentor.trainee", trainee_id=trainee_id, _anchor="records"))
 
 
-@bp.get("/records/<int:record_id>/photo")
+@bp.get("/records/<id:record_id>/photo")
 def record_photo(record_id: int):
     record = _followed_or_404(PracticeRecord, record_id)
     if not record.photo:
@@ -235,7 +236,7 @@ def record_photo(record_id: int):
     return practice.send_photo(record)
 
 
-@bp.route("/trainees/<int:trainee_id>/signoff", methods=["GET", "POST"])
+@bp.route("/trainees/<id:trainee_id>/signoff", methods=["GET", "POST"])
 def signoff(trainee_id: int):
     trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     today = local_today()
@@ -249,7 +250,7 @@ def signoff(trainee_id: int):
     if request.method == "GET":
         form.step.data = str(rungs.next_step(trainee))
         return render_template("mentor/signoff.html", **page)
-    visit_id = request.form.get("visit_id", type=int)
+    visit_id = to_id(request.form.get("visit_id"))
     visit = next((v for v in recent if v.id == visit_id), None)
     try:
         promotion, written = rungs.sign_off(
@@ -272,7 +273,7 @@ def signoff(trainee_id: int):
     return redirect(url_for("mentor.trainee", trainee_id=trainee.id))
 
 
-@bp.route("/trainees/<int:trainee_id>/correction", methods=["GET", "POST"])
+@bp.route("/trainees/<id:trainee_id>/correction", methods=["GET", "POST"])
 def correction(trainee_id: int):
     trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     current = ladder.current_rung(trainee)
@@ -281,7 +282,7 @@ def correction(trainee_id: int):
     if request.method == "GET":
         form.step.data = str(rungs.next_step(trainee))
     else:
-        to_rung = request.form.get("to_rung", type=int)
+        to_rung = small_int(request.form.get("to_rung"), 0, 6)
         try:
             change, _written = rungs.correct_rung(
                 acting_user(),
@@ -309,7 +310,7 @@ def correction(trainee_id: int):
     ), 422 if form.errors else 200
 
 
-@bp.route("/trainees/<int:trainee_id>/outcomes/new", methods=["GET", "POST"])
+@bp.route("/trainees/<id:trainee_id>/outcomes/new", methods=["GET", "POST"])
 def new_outcome(trainee_id: int):
     trainee = get_assigned_trainee_or_404(acting_user(), trainee_id)
     form = OutcomeForm()
@@ -322,7 +323,7 @@ def new_outcome(trainee_id: int):
             acting_user(),
             trainee,
             form.kind.data or "",
-            parse_date(form.happened_on.data),
+            form.happened_on.data or "",
             form.note.data,
             uuid=form.uuid.data,
         )

@@ -18,20 +18,22 @@ from sqlalchemy import select
 from lms.clock import utcnow
 from lms.db import db
 from lms.errors import LmsError, ValidationError
+from lms.inputs import fold_fullwidth
 from lms.models import Role, TraineeProfile, User
 from lms.services import audit
 
 # Mainland mobile numbers: 11 digits, starting 13–19.
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 MIN_PASSWORD_LENGTH = 8
 
 
 def normalise_phone(raw: str) -> str:
     """Return the 11-digit mobile number in `raw`, or raise ValidationError.
 
-    Accepts spaces, dashes and a +86 / 0086 / 86 prefix, as people type them.
+    Accepts spaces, dashes, full-width digits and a +86 / 0086 / 86 prefix, as people type
+    them. Digits of other scripts are refused: they would make look-alike accounts.
     """
-    digits = re.sub(r"[\s\-()]", "", raw or "")
+    digits = re.sub(r"[\s\-()]", "", fold_fullwidth((raw or "")[:40]))
     for prefix in ("+86", "0086"):
         if digits.startswith(prefix):
             digits = digits[len(prefix) :]
@@ -39,7 +41,7 @@ def normalise_phone(raw: str) -> str:
         digits = digits[2:]
     if not digits:
         raise ValidationError({"phone": _("请填写手机号。")})
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise ValidationError({"phone": _("手机号只能包含数字。")})
     if len(digits) != 11:
         raise ValidationError({"phone": _("手机号应为11位数字，你填了%(n)d位。", n=len(digits))})

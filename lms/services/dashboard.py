@@ -180,7 +180,7 @@ def select_trainees(
             try:
                 if test(ctx, f, arg):
                     chosen.append(f)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, AttributeError):  # a missing or malformed argument
                 return []
     return sorted(chosen, key=lambda f: (f.village, f.name))
 

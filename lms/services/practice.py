@@ -7,7 +7,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import send_from_directory
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from sqlalchemy import extract, func, select
 from lms.clock import local_today
 from lms.db import Written, client_uuid, db, flush_versioned, insert_once
 from lms.errors import LmsError, RecordGone, StaleVersion, UuidTaken, ValidationError
+from lms.inputs import checked_date, fold_fullwidth
 from lms.models import (
     LIVE_STATUSES,
     Channel,
@@ -35,15 +36,29 @@ PHOTO_MAX_SIDE = 1280
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
+# Plain decimals in ASCII digits (full-width folded); a comma only as a thousands separator.
+DECIMAL = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,12})?$")
+THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,12})?$")
+
+
+def _decimal(text: str, *, unit_chars: str = "") -> Decimal | None:
+    """The number in `text`, or None if it is not a plain decimal (no NaN, no exponent, no
+    other scripts' digits); ValueError for a comma that could be a decimal point ("1,5")."""
+    cleaned = re.sub(rf"[\s{unit_chars}]", "", fold_fullwidth(text))
+    if THOUSANDS.match(cleaned):
+        cleaned = cleaned.replace(",", "")
+    elif "," in cleaned:
+        raise ValueError(_("逗号看不懂：小数点请用“.”，比如 1.50。"))
+    return Decimal(cleaned) if DECIMAL.match(cleaned.removeprefix("-")) else None
+
+
 def parse_yuan(text: str) -> int:
     """'¥128.5' → 12850 fen. Raises ValueError with a message for people."""
-    cleaned = re.sub(r"[\s,，¥￥元]", "", text or "")
-    if not cleaned:
+    if not re.sub(r"[\s¥￥元]", "", fold_fullwidth(text)):
         raise ValueError(_("请填写收了多少钱。"))
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(_("金额只能填数字，比如 128.50。")) from None
+    value = _decimal(text, unit_chars="¥￥元")
+    if value is None:
+        raise ValueError(_("金额只能填数字，比如 128.50。"))
     if value.as_tuple().exponent < -2:
         raise ValueError(_("金额最多到分，比如 128.50。"))
     if value < 0:
@@ -55,13 +70,11 @@ def parse_yuan(text: str) -> int:
 
 
 def parse_quantity(text: str) -> Decimal:
-    cleaned = (text or "").strip().replace("，", ".")
-    if not cleaned:
+    if not fold_fullwidth(text):
         raise ValueError(_("请填写卖了多少。"))
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(_("数量只能填数字，比如 20 或 2.5。")) from None
+    value = _decimal(text)
+    if value is None:
+        raise ValueError(_("数量只能填数字，比如 20 或 2.5。"))
     if value <= 0:
         raise ValueError(_("数量要大于0。"))
     if value.as_tuple().exponent < -2 or value > MAX_QUANTITY:
@@ -74,7 +87,7 @@ class PracticeInput:
     """What a trainee typed, as text, before checking."""
 
     kind: str
-    happened_on: date | None
+    happened_on: date | str | None  # as the date field sent it, or a date
     channel: str
     product: str
     quantity: str = ""
@@ -92,12 +105,13 @@ class PracticeInput:
             fields["kind"] = PracticeKind(self.kind)
         except ValueError:
             errors["kind"] = _("请选择这是哪种实践。")
-        if self.happened_on is None:
-            errors["happened_on"] = _("请填写日期。")
-        elif self.happened_on > today:
+        happened_on = checked_date(
+            self.happened_on, errors, "happened_on", required=_("请填写日期。")
+        )
+        if happened_on is not None and happened_on > today:
             errors["happened_on"] = _("日期不能晚于今天。")
-        else:
-            fields["happened_on"] = self.happened_on
+        elif happened_on is not None:
+            fields["happened_on"] = happened_on
         try:
             fields["channel"] = Channel(self.channel)
         except ValueError:

@@ -13,10 +13,12 @@ from sqlalchemy import select
 from lms.clock import local_today
 from lms.db import db
 from lms.errors import ValidationError
+from lms.inputs import checked_date, checked_text
 from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
 from lms.permissions import assignment_is_current
 from lms.services import audit
 
+MAX_VILLAGES = 500
 SCHEDULE_FIELDS = {
     "followup_after_course_days": (1, 60),
     "followup_after_first_sale_days": (1, 60),
@@ -67,6 +69,13 @@ def save_programme(
         clash = db.session.scalar(select(Programme.id).where(Programme.name == name))
         if clash and (programme is None or clash != programme.id):
             errors["name"] = _("已经有同名的培训项目了。")
+    organisation = checked_text(data.organisation, errors, "organisation", 100)
+    description = checked_text(data.description, errors, "description", 2000)
+    villages = parse_villages(data.villages)
+    if len(villages) > MAX_VILLAGES:
+        errors["villages"] = _("村太多了，一个项目最多%(n)d个村。", n=MAX_VILLAGES)
+    elif any(len(v) > 50 for v in villages):
+        errors["villages"] = _("村名太长了，每个最多50个字。")
     schedule = {}
     for field, (low, high) in SCHEDULE_FIELDS.items():
         value = (data.schedule or {}).get(field)
@@ -84,9 +93,8 @@ def save_programme(
         programme = Programme(name=name, lead_id=owner.id if owner.role is Role.LEAD else None)
         db.session.add(programme)
     programme.name = name
-    programme.organisation = (data.organisation or "").strip()[:100]
-    programme.description = (data.description or "").strip()
-    programme.villages = parse_villages(data.villages)
+    programme.organisation, programme.description = organisation, description
+    programme.villages = villages
     for field, value in schedule.items():
         setattr(programme, field, value)
     db.session.flush()
@@ -100,37 +108,38 @@ class CohortInput:
     site: str = ""
     township: str = ""
     village: str = ""
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: date | str | None = None  # as the date fields sent them, or dates
+    ends_on: date | str | None = None
 
 
 def save_cohort(
     actor: User, programme: Programme, data: CohortInput, cohort: Cohort | None = None
 ) -> Cohort:
     errors: dict[str, str] = {}
-    name = (data.name or "").strip()
+    name = checked_text(data.name, errors, "name", 100)
+    site = checked_text(data.site, errors, "site", 100)
+    township = checked_text(data.township, errors, "township", 50)
+    village = checked_text(data.village, errors, "village", 50)
     if not name:
         errors["name"] = _("请填写培训班名称。")
-    else:
+    elif "name" not in errors:
         clash = db.session.scalar(
             select(Cohort.id).where(Cohort.programme_id == programme.id, Cohort.name == name)
         )
         if clash and (cohort is None or clash != cohort.id):
             errors["name"] = _("这个项目里已经有同名的培训班了。")
-    if data.starts_on is None:
-        errors["starts_on"] = _("请填写开班日期。")
-    if data.ends_on and data.starts_on and data.ends_on < data.starts_on:
+    starts_on = checked_date(data.starts_on, errors, "starts_on", required=_("请填写开班日期。"))
+    ends_on = checked_date(data.ends_on, errors, "ends_on")
+    if ends_on and starts_on and ends_on < starts_on:
         errors["ends_on"] = _("结束日期不能早于开班日期。")
     if errors:
         raise ValidationError(errors)
     created = cohort is None
     if created:
-        cohort = Cohort(programme_id=programme.id, name=name, starts_on=data.starts_on)
+        cohort = Cohort(programme_id=programme.id, name=name, starts_on=starts_on)
         db.session.add(cohort)
-    cohort.name, cohort.starts_on, cohort.ends_on = name, data.starts_on, data.ends_on
-    cohort.site = (data.site or "").strip()[:100]
-    cohort.township = (data.township or "").strip()[:50]
-    cohort.village = (data.village or "").strip()[:50]
+    cohort.name, cohort.starts_on, cohort.ends_on = name, starts_on, ends_on
+    cohort.site, cohort.township, cohort.village = site, township, village
     if cohort.village and cohort.village not in programme.villages:
         programme.villages = [*programme.villages, cohort.village]
     db.session.flush()

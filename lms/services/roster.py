@@ -28,6 +28,7 @@ from sqlalchemy import select
 from lms.clock import local_today
 from lms.db import db
 from lms.errors import LmsError, ValidationError
+from lms.inputs import small_int
 from lms.models import (
     Cohort,
     Enrollment,
@@ -294,7 +295,9 @@ def _check_row(row: RosterRow, cohorts: dict[str, Cohort], villages: set[str]) -
         except ValueError as e:
             problems.append(_("基线月网店收入：%(why)s", why=str(e)))
     if products := raw.get("main_products", "").strip():
-        v["main_products"] = products[:200]
+        v["main_products"] = products
+        if len(products) > 200:
+            problems.append(_("主要产品太长了，最多200个字。"))
     cohort_name = raw.get("cohort", "").strip()
     cohort = cohorts.get(cohort_name)
     if not cohort_name:
@@ -357,7 +360,7 @@ def _int_in(text: str, low: int, high: int, label: str, problems: list[str]) -> 
     text = (text or "").strip()
     if not text:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    if small_int(text, low, high) is None:
         problems.append(
             _(
                 "%(label)s「%(v)s」不对，应在%(low)d到%(high)d之间。",
@@ -368,4 +371,4 @@ def _int_in(text: str, low: int, high: int, label: str, problems: list[str]) -> 
             )
         )
         return None
-    return int(text)
+    return small_int(text, low, high)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from lms.clock import local_today, utcnow
 from lms.db import Written, client_uuid, db, flush_versioned, insert_once
 from lms.errors import LmsError, RecordGone, StaleVersion, UuidTaken, ValidationError
+from lms.inputs import checked_date
 from lms.models import (
     Dimension,
     FollowUpVisit,
@@ -33,19 +34,21 @@ EDIT_WINDOW = timedelta(days=7)
 
 @dataclass
 class VisitInput:
-    visited_on: date | None
+    visited_on: date | str | None  # dates as the date fields sent them, or dates
     mode: str
     levels: dict[str, str]  # dimension → observation
     notes: dict[str, str] = field(default_factory=dict)
     problem_tags: list[str] = field(default_factory=list)
     actions: str = ""
-    next_due_on: date | None = None
+    next_due_on: date | str | None = None
 
     def validate(self, today: date) -> dict:
         errors: dict[str, str] = {}
-        if self.visited_on is None:
-            errors["visited_on"] = _("请填写回访日期。")
-        elif self.visited_on > today:
+        visited_on = checked_date(
+            self.visited_on, errors, "visited_on", required=_("请填写回访日期。")
+        )
+        next_due_on = checked_date(self.next_due_on, errors, "next_due_on")
+        if visited_on is not None and visited_on > today:
             errors["visited_on"] = _("回访日期不能晚于今天。")
         if self.mode not in set(VisitMode):
             errors["mode"] = _("请选择回访方式。")
@@ -65,23 +68,19 @@ class VisitInput:
         actions = (self.actions or "").strip()
         if len(actions) > 2000:
             errors["actions"] = _("约定的行动太长了，最多2000个字。")
-        if (
-            self.next_due_on is not None
-            and self.visited_on is not None
-            and (self.next_due_on <= self.visited_on)
-        ):
+        if next_due_on is not None and visited_on is not None and next_due_on <= visited_on:
             errors["next_due_on"] = _("下次回访日期要在这次回访之后。")
-        elif self.next_due_on is not None and self.next_due_on > today + timedelta(days=366):
+        elif next_due_on is not None and next_due_on > today + timedelta(days=366):
             errors["next_due_on"] = _("下次回访日期太远了，请定在一年以内。")
         if errors:
             raise ValidationError(errors)
         return {
-            "visited_on": self.visited_on,
+            "visited_on": visited_on,
             "mode": VisitMode(self.mode),
             "observations": observations,
             "problem_tags": sorted(set(self.problem_tags), key=list(ProblemTag).index),
             "actions": actions,
-            "next_due_on": self.next_due_on,
+            "next_due_on": next_due_on,
         }
 
 
@@ -237,7 +236,7 @@ def record_outcome(
     mentor: User,
     trainee: User,
     kind: str,
-    happened_on: date | None,
+    happened_on: date | str | None,
     note: str,
     *,
     uuid: str | None = None,
@@ -249,9 +248,8 @@ def record_outcome(
     errors = {}
     if kind not in set(OutcomeKind):
         errors["kind"] = _("请选择是哪种成效。")
-    if happened_on is None:
-        errors["happened_on"] = _("请填写日期。")
-    elif happened_on > (today or local_today()):
+    happened_on = checked_date(happened_on, errors, "happened_on", required=_("请填写日期。"))
+    if happened_on is not None and happened_on > (today or local_today()):
         errors["happened_on"] = _("日期不能晚于今天。")
     note = (note or "").strip()
     if len(note) > 500:
