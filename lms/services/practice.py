@@ -5,6 +5,7 @@ Services flush, never commit. Bad input raises ValidationError with a message pe
 
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -33,6 +34,7 @@ MAX_AMOUNT_FEN = 1_000_000 * 100  # over ¥1,000,000 for one record is not a rea
 MAX_QUANTITY = Decimal("1000000")
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 PHOTO_MAX_SIDE = 1280
+MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone camera; decoding it takes ~150 MB
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
@@ -168,13 +170,26 @@ class PossibleDuplicate(LmsError):
 
 
 def check_photo(data: bytes) -> bytes:
-    """Validate an evidence photo and return it re-encoded: JPEG, at most 1280 px, no metadata."""
+    """Validate an evidence photo and return it re-encoded: JPEG, at most 1280 px, no metadata.
+
+    The pixel count is checked from the header, before any pixel is decoded: a small file
+    can describe a huge image (a 21 KB PNG of 13300×13300 would take a worker past 1 GB).
+    JPEGs are decoded straight at a reduced scale (draft mode)."""
     if len(data) > MAX_PHOTO_BYTES:
         raise ValidationError({"photo": _("照片太大了（最大 2 MB）。请换一张，或用手机拍小一点。")})
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
+            image = Image.open(io.BytesIO(data))
+        with image:
             if image.format not in PHOTO_FORMATS:
                 raise UnidentifiedImageError
+            if image.width * image.height > MAX_PHOTO_PIXELS:
+                raise ValidationError(
+                    {"photo": _("这张照片的像素太多了，请换一张，或用手机拍小一点。")}
+                )
+            if image.format == "JPEG":
+                image.draft("RGB", (2 * PHOTO_MAX_SIDE, 2 * PHOTO_MAX_SIDE))
             image.load()
             image = ImageOps.exif_transpose(image)
             image = image.convert("RGB")

@@ -269,3 +269,74 @@ def test_a_trainee_who_left_the_programme_comes_back_into_the_same_cohort(progra
     roster_import.import_roster(programme.lead, programme, "a.csv", csv_bytes([GOOD[0]]))
     db.session.commit()
     assert db.session.scalars(select(Enrollment.left_on)).all() == [None]
+
+
+def xlsx_with_sheet_xml(sheet_xml: bytes) -> bytes:
+    """A real workbook whose first sheet's XML is replaced by `sheet_xml`."""
+    import zipfile
+
+    book = openpyxl.Workbook()
+    book.active.append(["姓名"])
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            dest.writestr(item, sheet_xml if item.filename == "xl/worksheets/sheet1.xml" else data)
+    return out.getvalue()
+
+
+def test_a_damaged_or_hostile_workbook_is_a_bad_file_not_a_crash(programme):
+    broken = xlsx_with_sheet_xml(b"<worksheet><sheetData><row><c>")
+    entities = xlsx_with_sheet_xml(
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row><c t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>'
+    )
+    for data in (broken, entities):
+        with pytest.raises(roster.RosterUnreadable):
+            roster.preview(programme, "a.xlsx", data)
+    with pytest.raises(roster.RosterUnreadable):  # a field past csv's limit
+        roster.preview(programme, "a.csv", ("姓名\n" + "x" * 200_000 + "\n").encode())
+    nul = roster.preview(programme, "a.csv", csv_bytes([GOOD[0].replace("王秀兰", "王\x00")]))
+    assert "这一行有看不见的控制字符，请在表格里删掉后再上传。" in nul.rows[0].problems
+
+
+def test_a_million_rows_are_not_read_to_find_there_are_too_many(programme):
+    import time
+
+    rows = b"".join(
+        b'<row r="%d"><c t="inlineStr"><is><t>x</t></is></c></row>' % i for i in range(1, 1_000_001)
+    )
+    data = xlsx_with_sheet_xml(
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    )
+    assert len(data) < 8 * 1024 * 1024  # it fits the upload limit
+    started = time.perf_counter()
+    with pytest.raises(roster.RosterUnreadable, match="一次最多导入5000行"):
+        roster.preview(programme, "a.xlsx", data)  # refused from the archive's own sizes
+    # Just over the limit: read up to one row past it, no more.
+    rows = b"".join(
+        b'<row r="%d"><c t="inlineStr"><is><t>x</t></is></c></row>' % i for i in range(1, 9001)
+    )
+    data = xlsx_with_sheet_xml(
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    )
+    preview = roster.preview(programme, "a.xlsx", data)
+    assert "一次最多导入5000行。" in preview.header_problems
+    assert len(preview.rows) == roster.MAX_ROWS + 1
+    csv_rows = ("\n".join([HEADER] + ["x"] * 1_000_000)).encode()
+    preview = roster.preview(programme, "a.csv", csv_rows)
+    assert "一次最多导入5000行。" in preview.header_problems
+    assert time.perf_counter() - started < 60  # not a benchmark: a guard against reading it all
+
+
+def test_cells_with_control_characters_are_a_row_problem(programme):
+    preview = roster.preview(
+        programme, "a.csv", csv_bytes([GOOD[0].replace("王秀兰", "王\x1b秀兰")])
+    )
+    assert preview.rows[0].problems == ["这一行有看不见的控制字符，请在表格里删掉后再上传。"]
