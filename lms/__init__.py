@@ -7,12 +7,13 @@ from flask import Flask, g, has_request_context, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.assets import init_assets
 from lms.config import DEVELOPMENT_KEYS, ROOT, Config
 from lms.db import db
 from lms.display import format_short_date, format_yuan, ui_language
-from lms.extensions import babel, compress, csrf, login_manager, migrate
+from lms.extensions import babel, compress, csrf, limiter, login_manager, migrate
 from lms.inputs import IdConverter, refuse_control_characters
 from lms.logs import install_redaction
 from lms.security import init_security
@@ -39,6 +40,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     compress.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     init_assets(app, ROOT / "static")
     init_security(app)
     refuse_control_characters(app)

@@ -52,8 +52,13 @@ class Config:
     ARGON2_MEMORY_COST = 19456
     ARGON2_PARALLELISM = 1
 
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Login throttling (lms.auth.throttle) counts failed logins where every worker sees them:
+    # memory on the embedded default (one process), Redis in production.
+    RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    # Reverse proxies in front of the app (nginx: 1): how many X-Forwarded-For hops to trust
+    # for the client's address. 0 trusts none.
+    PROXY_COUNT = int(os.environ.get("LMS_PROXY_COUNT", "0"))
 
 
 class TestConfig(Config):

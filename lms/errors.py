@@ -97,6 +97,8 @@ def register_error_pages(app: Flask) -> None:
     def make_handler(code: int):
         def handler(error):
             _roll_back()
+            if getattr(error, "response", None) is not None:  # a page made for it (login 429)
+                return error.response
             return page(code, messages[code]())
 
         return handler

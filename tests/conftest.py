@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from lms import create_app
 from lms.config import TestConfig
 from lms.db import db
+from lms.extensions import limiter
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -94,10 +95,14 @@ def empty_tables(app) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
-    """Empty every table after each test that used the app."""
+    """Empty every table, and forget every login throttle count, after each test that used the
+    app."""
     yield
     if "app" in request.fixturenames:
-        empty_tables(request.getfixturevalue("app"))
+        app = request.getfixturevalue("app")
+        empty_tables(app)
+        with app.app_context():
+            limiter.reset()
 
 
 @pytest.fixture

@@ -97,3 +97,36 @@ def test_a_server_refuses_to_start_without_a_real_secret_key():
         with click.Context(click.Command("upgrade")):  # a command that signs nothing
             app = create_app(config)
         assert app.config["SECRET_KEY"] not in ("", "dev-only-change-me")
+
+
+def test_behind_a_proxy_the_client_is_the_forwarded_address(app):
+    from lms.db import db
+    from tests.factories import make_user
+
+    proxied = create_app(
+        {
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "PROXY_COUNT": 1,
+        }
+    )
+    with proxied.app_context():
+        user = make_user()
+        db.session.commit()
+
+    def fail(forwarded_for):
+        return proxied.test_client().post(
+            "/login",
+            data={"phone": user.phone, "password": "wrong"},
+            headers={"X-Forwarded-For": forwarded_for},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},  # nginx
+        )
+
+    assert [fail("203.0.113.5").status_code for _ in range(6)] == [401] * 5 + [429]
+    assert fail("198.51.100.7").status_code == 401  # another phone, another count
+    with proxied.app_context():
+        from lms.extensions import limiter
+
+        limiter.reset()
+        db.session.remove()
+        db.engine.dispose()

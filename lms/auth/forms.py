@@ -6,7 +6,7 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from lms.services.accounts import MIN_PASSWORD_LENGTH
+from lms.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -34,6 +34,7 @@ class PasswordForm(FlaskForm):
         validators=[
             DataRequired(_l("请填写新密码。")),
             Length(min=MIN_PASSWORD_LENGTH, message=_l("密码至少要8位。")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("密码太长了，最多128位。")),
         ],
         render_kw={"autocomplete": "new-password"},
     )

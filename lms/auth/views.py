@@ -6,12 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.clock import utcnow
 from lms.db import db
 from lms.errors import ValidationError
+from lms.extensions import limiter
 from lms.permissions import acting_user, home_endpoint
 from lms.services import accounts
 
+from . import throttle
 from .forms import LocaleForm, LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -35,6 +36,29 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    throttle.PER_ACCOUNT_AND_CLIENT,
+    key_func=throttle.account_and_client,
+    methods=["POST"],
+    deduct_when=throttle.failed,
+    on_breach=throttle.too_many,
+    scope="login-account",
+)
+@limiter.limit(
+    throttle.PER_CLIENT,
+    key_func=throttle.client,
+    methods=["POST"],
+    deduct_when=throttle.failed,
+    on_breach=throttle.too_many,
+    scope="login-client-failures",
+)
+@limiter.limit(
+    throttle.ATTEMPTS_PER_CLIENT,
+    key_func=throttle.client,
+    methods=["POST"],
+    on_breach=throttle.too_many,
+    scope="login-client",
+)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for(home_endpoint(current_user)))
@@ -47,19 +71,14 @@ def login():
         )
     try:
         user = accounts.authenticate(form.phone.data, form.password.data)
-    except accounts.AccountLocked as locked:
-        db.session.commit()  # keep the lock and its audit event
-        form.password.errors.append(
-            _(
-                "密码错误次数太多，账号已锁定。请%(n)d分钟后再试，或请管理员重置密码。",
-                n=locked.minutes_left(utcnow()),
-            )
-        )
-        return render_template("auth/login.html", form=form), 429
     except accounts.BadCredentials:
-        db.session.commit()  # keep the failure count
+        db.session.rollback()
         form.password.errors.append(_("手机号或密码不对，请再试一次。"))
         return render_template("auth/login.html", form=form), 401
+    except accounts.AccountInactive:
+        db.session.rollback()
+        form.password.errors.append(_("这个账号已停用。需要用的话，请联系项目负责人或管理员。"))
+        return render_template("auth/login.html", form=form), 403
     db.session.commit()
     locale = session.get("locale")
     session.clear()  # no session fixation: a fresh session for the logged-in user

@@ -1,4 +1,4 @@
-"""Accounts: phone numbers, password hashing, login with lockout, and account administration.
+"""Accounts: phone numbers, password hashing, login, and account administration.
 
 Services flush, never commit; the caller owns the transaction.
 """
@@ -7,7 +7,7 @@ import contextlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,6 +25,7 @@ from lms.services import audit
 # Mainland mobile numbers: 11 digits, starting 13–19.
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
 
 
 def normalise_phone(raw: str) -> str:
@@ -53,6 +54,8 @@ def normalise_phone(raw: str) -> str:
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError({"password": _("密码至少要%(n)d位。", n=MIN_PASSWORD_LENGTH)})
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError({"password": _("密码太长了，最多%(n)d位。", n=MAX_PASSWORD_LENGTH)})
 
 
 def _hasher() -> PasswordHasher:
@@ -73,54 +76,42 @@ def generate_password() -> str:
     return "".join(secrets.choice("23456789") for _ in range(8))
 
 
-class AccountLocked(LmsError):
-    def __init__(self, until: datetime):
-        super().__init__(str(until))
-        self.until = until
-
-    def minutes_left(self, now: datetime) -> int:
-        return max(1, -(-int((self.until - now).total_seconds()) // 60))
-
-
 class BadCredentials(LmsError):
     pass
 
 
-def authenticate(phone: str, password: str, *, now: datetime | None = None) -> User:
-    """Return the active user with these credentials, counting failures toward a lockout.
+class AccountInactive(LmsError):
+    """The password was right, but the account is deactivated."""
 
-    Raises BadCredentials (same for unknown phone, wrong password and inactive account) or
-    AccountLocked. Flushes the failure count and the rehash, never commits.
+
+def authenticate(phone: str, password: str, *, now: datetime | None = None) -> User:
+    """Return the active user with these credentials.
+
+    Raises BadCredentials — the same, in the same time, for an unknown phone and a wrong
+    password — and AccountInactive only after a correct password, so neither tells a stranger
+    who has an account. Repeated failures are throttled per client (lms.auth.throttle), never by
+    locking the account, which anyone could do to anyone. Flushes the rehash, never commits.
     """
     now = now or utcnow()
     hasher = _hasher()
+    password = password or ""
     try:
         phone = normalise_phone(phone)
     except ValidationError:
-        raise BadCredentials() from None
-    user = db.session.scalar(select(User).where(User.phone == phone))
-    if user is None or not user.is_active:
+        phone = None
+    user = db.session.scalar(select(User).where(User.phone == phone)) if phone else None
+    if user is None or len(password) > MAX_PASSWORD_LENGTH:
         # Spend the same time as a real check so response time does not reveal who exists.
-        _verify_dummy(hasher, password)
+        _verify_dummy(hasher, password[:MAX_PASSWORD_LENGTH])
         raise BadCredentials()
-    if user.locked_until and user.locked_until > now:
-        raise AccountLocked(user.locked_until)
     try:
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            audit.record(None, "user.locked", user)
-            db.session.flush()
-            raise AccountLocked(user.locked_until) from None
-        db.session.flush()
         raise BadCredentials() from None
+    if not user.is_active:
+        raise AccountInactive()
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     db.session.flush()
     return user
@@ -192,8 +183,6 @@ def reset_password(actor: User, user: User) -> str:
     """Give `user` a new temporary password, returned once to show; ends their sessions."""
     password = generate_password()
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
     user.rotate_session_token()
     audit.record(actor, "user.password_reset", user)
     db.session.flush()
