@@ -1,4 +1,4 @@
-"""Flask commands: users, curricula, files, demo, synth."""
+"""Flask commands: users, curricula, files, backup, restore, demo, synth."""
 
 import time
 from pathlib import Path
@@ -11,7 +11,7 @@ from sqlalchemy import text
 from lms.db import db
 from lms.errors import LmsError, ValidationError
 from lms.models import Role
-from lms.services import accounts, curricula, demo, files, synth
+from lms.services import accounts, backup, curricula, demo, files, synth
 from lms.services.curriculum_files import load_tree
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -85,6 +85,36 @@ def sweep_command() -> None:
     click.echo(report.summary())
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write the database and the evidence photos to the archive PATH (.tar.gz)."""
+    try:
+        report = backup.backup(path)
+    except backup.BackupFailed as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"backup written: {report.summary()}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database and the evidence photos with the archive PATH. Stop the web
+    workers first; run `db upgrade` afterwards if the archive is from an older release."""
+    if not yes:
+        click.confirm("This replaces every record and photo with the archive's. Go on?", abort=True)
+    try:
+        report = backup.restore(path)
+    except (backup.BackupFailed, OSError, ValueError, KeyError) as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"restored: {report.summary()}")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -130,5 +160,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(curricula_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(synth_command)

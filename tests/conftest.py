@@ -5,9 +5,11 @@ import contextlib
 import os
 import re
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
@@ -201,3 +203,21 @@ def count_rows(app, model, **where) -> int:
         for name, value in where.items():
             query = query.where(getattr(model, name) == value)
         return db.session.scalar(query)
+
+
+@pytest.fixture
+def fresh_url(tmp_path):
+    """A brand-new empty database of the kind the suite runs on."""
+    base = os.environ.get("LMS_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    name = f"lms_mig_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(base).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

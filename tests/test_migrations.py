@@ -1,9 +1,5 @@
 """Migrations upgrade, downgrade and upgrade again, and agree with the models."""
 
-import os
-import uuid
-
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,24 +8,6 @@ from flask_migrate import downgrade, upgrade
 from lms import create_app
 from lms.config import TestConfig
 from lms.db import db
-
-
-@pytest.fixture
-def fresh_url(tmp_path):
-    """A brand-new empty database of the kind the suite runs on."""
-    base = os.environ.get("LMS_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    name = f"lms_mig_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(base).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_upgrade_downgrade_upgrade_and_no_drift(fresh_url):
