@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms.db import db
 from lms.models import (
     Cohort,
+    ConsentRecord,
     Enrollment,
     MentorAssignment,
     Programme,
@@ -16,6 +17,7 @@ from lms.models import (
     User,
 )
 from lms.services.accounts import hash_password
+from lms.services.consent import NOTICE_VERSION
 
 PASSWORD = "correct-horse"
 _phones = count(1)
@@ -31,8 +33,10 @@ def make_user(
     name: str | None = None,
     phone: str | None = None,
     password: str = PASSWORD,
+    consented: bool = True,
     **fields,
 ) -> User:
+    """A user; a trainee has a profile and, unless `consented=False`, consent to the notice."""
     user = User(
         phone=phone or next_phone(),
         name=name or f"{role.value}-user",
@@ -44,6 +48,11 @@ def make_user(
         user.profile = TraineeProfile(village="大坪村")
     db.session.add(user)
     db.session.flush()
+    if role is Role.TRAINEE and consented:
+        db.session.add(
+            ConsentRecord(trainee_id=user.id, notice_version=NOTICE_VERSION, given_by="trainee")
+        )
+        db.session.flush()
     return user
 
 

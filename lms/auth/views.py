@@ -130,3 +130,9 @@ def set_locale():
             current_user.locale = form.locale.data
             db.session.commit()
     return redirect(safe_next(form.next.data) or url_for("auth.index"))
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice trainees consent to, for anyone to read."""
+    return render_template("auth/privacy.html")

@@ -54,3 +54,9 @@ class PracticeForm(FlaskForm):
             photo=read_upload(self.photo.data),
             staged_photo=self.staged_photo.data or None,
         )
+
+
+class ConsentForm(FlaskForm):
+    agreed = BooleanField(_l("我已读过上面的说明，同意"))
+    guardian_name = StringField(_l("监护人姓名"), render_kw={"maxlength": 50})
+    guardian_agreed = BooleanField(_l("监护人已看过说明，同意我参加"))

@@ -220,4 +220,4 @@ def lesson_image(course_slug: str, filename: str):
     return send_from_directory(folder, filename, max_age=86400)
 
 
-from . import records  # noqa: E402, F401  (routes on this blueprint)
+from . import consent, records  # noqa: E402, F401  (routes on this blueprint)

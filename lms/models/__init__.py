@@ -23,7 +23,15 @@ from lms.models.followup import (
     RungPromotion,
     VisitMode,
 )
-from lms.models.people import Gender, HouseholdCategory, Role, TraineeProfile, User
+from lms.models.people import (
+    ConsentGiver,
+    ConsentRecord,
+    Gender,
+    HouseholdCategory,
+    Role,
+    TraineeProfile,
+    User,
+)
 from lms.models.practice import LIVE_STATUSES, Channel, PracticeRecord, RecordStatus
 from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
 from lms.models.progress import CourseCompletion, LessonProgress, QuizAttempt
@@ -56,6 +64,8 @@ __all__ = [
     "Tier",
     "AuditEvent",
     "Cohort",
+    "ConsentGiver",
+    "ConsentRecord",
     "Enrollment",
     "Gender",
     "HouseholdCategory",

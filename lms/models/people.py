@@ -109,10 +109,36 @@ class TraineeProfile(db.Model):
     baseline_rung: Mapped[int] = mapped_column(default=0)
     baseline_monthly_income_fen: Mapped[int] = mapped_column(default=0)
     main_products: Mapped[str] = mapped_column(String(200), default="")
-    consent_at: Mapped[datetime | None]
     # Leads (roster imports) and admins change profiles: see PracticeRecord.version.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     user: Mapped[User] = relationship(back_populates="profile")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ConsentGiver(Labelled):
+    TRAINEE = "trainee"  # on their own phone, after reading the notice
+    ROSTER = "roster"  # on paper, confirmed by the lead who imported the roster
+
+
+ConsentGiver.labels = {
+    ConsentGiver.TRAINEE: _l("学员本人在手机上同意"),
+    ConsentGiver.ROSTER: _l("纸面签字，负责人导入时确认"),
+}
+
+
+class ConsentRecord(db.Model):
+    """A trainee's consent to the programme's notice (PIPL), with the notice version they were
+    shown and, for a minor, their guardian. Withdrawn consent stays on record."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    notice_version: Mapped[str] = mapped_column(String(20))
+    given_by: Mapped[ConsentGiver] = mapped_column(str_enum(ConsentGiver))
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    guardian_name: Mapped[str] = mapped_column(String(50), default="")
+    withdrawn_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from lms.clock import local_today, utcnow
+from lms.clock import local_today
 from lms.db import db
 from lms.models import (
     Cohort,
@@ -22,6 +22,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
+from lms.services import consent
 from lms.services.accounts import hash_password
 from lms.services.demo_story import add_demo_history
 
@@ -152,8 +153,9 @@ def create_demo(today: date | None = None) -> DemoReport:
                 baseline_rung=rung,
                 baseline_monthly_income_fen=income_yuan * 100,
                 main_products=products,
-                consent_at=utcnow(),
             )
+            db.session.flush()
+            consent.record_roster_consent(staff["13800000001"], user)  # signed on paper
         db.session.flush()
         enrolled = db.session.scalar(
             select(Enrollment.id).where(

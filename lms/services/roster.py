@@ -40,6 +40,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
+from lms.services import consent
 from lms.services.accounts import normalise_phone
 from lms.services.practice import parse_yuan
 
@@ -60,6 +61,7 @@ COLUMNS = {
     ),
     "main_products": ("主要产品", "main_products"),
     "cohort": ("培训班", "cohort"),
+    "guardian": ("监护人", "监护人姓名", "guardian"),
 }
 REQUIRED = ("name", "phone", "village", "cohort")
 GENDERS = {"女": Gender.FEMALE, "男": Gender.MALE, "female": Gender.FEMALE, "male": Gender.MALE}
@@ -308,9 +310,20 @@ def _check_row(row: RosterRow, cohorts: dict[str, Cohort], villages: set[str]) -
         if v["gender"] is None:
             problems.append(_("性别「%(v)s」不对，请填“女”或“男”。", v=gender))
     if (born := raw.get("birth_year", "").strip()) and (
-        year := _int_in(born, 1900, local_today().year - 14, _("出生年份"), problems)
+        year := _int_in(born, 1900, local_today().year - 5, _("出生年份"), problems)
     ) is not None:
         v["birth_year"] = year
+    guardian = raw.get("guardian", "").strip()
+    if len(guardian) > 50:
+        problems.append(_("监护人姓名太长了，最多50个字。"))
+    v["guardian"] = guardian
+    age = consent.age_by_birth_year(v.get("birth_year"))
+    if age is not None and age < consent.CHILD_AGE and not guardian:
+        problems.append(
+            _("不满14岁：儿童的个人信息是敏感信息，要有监护人同意才能参加。请填写「监护人」一列。")
+        )
+    elif age is not None and age < consent.ADULT_AGE and not guardian:
+        problems.append(_("不满18岁：要有监护人同意。请填写「监护人」一列。"))
     village = raw.get("village", "").strip()
     if not village:
         problems.append(_("缺少村名。"))

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from lms.clock import utcnow
 from lms.db import db, flush_versioned
 from lms.errors import LmsError
 from lms.models import (
@@ -21,7 +20,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
-from lms.services import audit
+from lms.services import audit, consent
 from lms.services.accounts import generate_password, hash_password
 from lms.services.roster import DEFAULTS, PROFILE_FIELDS, RosterPreview, RosterRow, preview
 
@@ -81,12 +80,11 @@ def import_roster(
     if unconfirmed:
         raise NamesNotConfirmed(result, unconfirmed)
     created, updated, unchanged = [], 0, 0
-    now = utcnow()
     for row in result.rows:
         if row.action == "new":
-            created.append(_create(row, now))
+            created.append(_create(actor, row))
         elif row.action == "update":
-            _update(actor, row, now)
+            _update(actor, row)
             updated += 1
         else:
             unchanged += 1
@@ -103,24 +101,25 @@ def import_roster(
     return ImportResult(created, updated, unchanged)
 
 
-def _create(row: RosterRow, now) -> tuple[User, str]:
+def _create(actor: User, row: RosterRow) -> tuple[User, str]:
     v = row.values
     password = generate_password()
     user = User(
         phone=v["phone"], name=v["name"], role=Role.TRAINEE, password_hash=hash_password(password)
     )
     profile = {name: v.get(name, DEFAULTS.get(name)) for name in PROFILE_FIELDS}
-    user.profile = TraineeProfile(consent_at=now, **profile)
+    user.profile = TraineeProfile(**profile)
     db.session.add(user)
     db.session.flush()
+    consent.record_roster_consent(actor, user, v.get("guardian", ""))
     _enrol(user, v["cohort"])
     return user, password
 
 
-def _update(actor: User, row: RosterRow, now) -> None:
+def _update(actor: User, row: RosterRow) -> None:
     user = row.existing
     if user.profile is None:
-        user.profile = TraineeProfile(consent_at=now, **DEFAULTS)
+        user.profile = TraineeProfile(**DEFAULTS)
     for change in row.changes:
         if change.field == "name":
             user.name = change.new

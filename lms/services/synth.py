@@ -26,6 +26,7 @@ from lms.clock import local_today
 from lms.db import db
 from lms.errors import LmsError
 from lms.services.accounts import hash_password
+from lms.services.consent import NOTICE_VERSION
 from lms.services.synth_story import (
     PRODUCTS,
     CourseInfo,
@@ -177,8 +178,10 @@ def make_person(rng: random.Random, village: str, products: list[str], start: da
     products = rng.sample(products, rng.choice((1, 1, 2)))
     profile = dict(village=village, gender=gender, birth_year=birth_year, baseline_rung=rung)
     profile |= dict(household_category=household, baseline_monthly_income_fen=income)
-    profile |= dict(main_products="、".join(products), consent_at=moment(rng, start))
+    profile |= dict(main_products="、".join(products))
+    consented_at = moment(rng, start)
     return {
+        "consented_at": consented_at,
         "name": person_name(rng, gender),
         "created_at": moment(rng, start - timedelta(rng.randint(1, 9))),
         "engagement": min(0.98, max(0.02, engagement)),
@@ -286,14 +289,26 @@ def _build_chunk(b: _Build, cohorts: list[tuple], index: int) -> int:
     b.insert(m.User, users)
     by_phone = b.ids(m.User.phone, m.User.phone.between(users[0]["phone"], users[-1]["phone"]))
     ids = [by_phone[user["phone"]] for user in users]
-    profiles, enrollments, rows = [], [], defaultdict(list)
+    profiles, consents, enrollments, rows = [], [], [], defaultdict(list)
     for tid, (_, rng, person, cohort, mentor) in zip(ids, trainees, strict=True):
         profiles.append(person["profile"] | {"user_id": tid})
+        consents.append(
+            dict(
+                trainee_id=tid,
+                notice_version=NOTICE_VERSION,
+                given_by="roster",
+                given_at=person["consented_at"],
+                recorded_by_id=None,
+                guardian_name="",
+                withdrawn_at=None,
+            )
+        )
         enrollments.append(dict(cohort_id=cohort.id, trainee_id=tid, enrolled_on=cohort.starts_on))
         story = simulate(b.cur, Trainee(rng, tid, mentor, person, cohort.starts_on, b.today))
         for model, story_rows in story.items():
             rows[model] += story_rows
     b.insert(m.TraineeProfile, profiles)
+    b.insert(m.ConsentRecord, consents)
     b.insert(m.Enrollment, enrollments)
     for model in (m.LessonProgress, m.QuizAttempt, m.CourseCompletion):
         b.insert(model, rows[model])

@@ -50,7 +50,13 @@ def test_a_good_file_previews_clean_and_imports(programme):
     user, password = result.created[1]
     assert user.phone == "13912340002" and len(password) == 8
     assert user.profile.baseline_monthly_income_fen == 15050
-    assert user.profile.household_category.value == "ordinary" and user.profile.consent_at
+    assert user.profile.household_category.value == "ordinary"
+    from lms.models import ConsentRecord
+    from lms.services.consent import NOTICE_VERSION
+
+    consent = db.session.scalar(select(ConsentRecord).where(ConsentRecord.trainee_id == user.id))
+    assert (consent.given_by.value, consent.notice_version) == ("roster", NOTICE_VERSION)
+    assert consent.recorded_by_id == lead.id
     assert counts() == [4, 3, 3]
 
 
@@ -81,7 +87,7 @@ def test_every_bad_row_is_reported_with_its_line_number(programme):
             "基线月网店收入：金额只能填数字，比如 128.50。",
             "这个手机号已被使用，请核对。",
         ],
-        8: ["缺少姓名。", "出生年份「1899」不对，应在1900到2012之间。"],
+        8: ["缺少姓名。", "出生年份「1899」不对，应在1900到2021之间。"],
     }
 
 
@@ -340,3 +346,18 @@ def test_cells_with_control_characters_are_a_row_problem(programme):
         programme, "a.csv", csv_bytes([GOOD[0].replace("王秀兰", "王\x1b秀兰")])
     )
     assert preview.rows[0].problems == ["这一行有看不见的控制字符，请在表格里删掉后再上传。"]
+
+
+def test_minors_need_a_guardian_and_children_cannot_be_enrolled_without_one(programme):
+    this_year = date.today().year
+    header = HEADER + ",监护人"
+    lines = [
+        f"小明,13912340011,男,{this_year - 16},大坪村,普通农户,1,0,茶,第一期,",
+        f"小红,13912340012,女,{this_year - 12},大坪村,普通农户,1,0,茶,第一期,",
+        f"小刚,13912340013,男,{this_year - 16},大坪村,普通农户,1,0,茶,第一期,王父",
+    ]
+    data = ("\n".join([header, *lines]) + "\n").encode()
+    preview = roster.preview(programme, "a.csv", data)
+    assert preview.rows[0].problems == ["不满18岁：要有监护人同意。请填写「监护人」一列。"]
+    assert "儿童的个人信息是敏感信息" in preview.rows[1].problems[0]
+    assert preview.rows[2].problems == []

@@ -11,6 +11,7 @@ from lms.db import db
 from lms.errors import LmsError
 from lms.models import (
     Cohort,
+    ConsentRecord,
     CourseCompletion,
     Dimension,
     Enrollment,
@@ -33,7 +34,7 @@ from lms.services import accounts, synth, synth_story
 TODAY = date(2026, 11, 22)
 MIDNIGHT = datetime.combine(TODAY, time())
 TABLES = (User, TraineeProfile, Cohort, Enrollment, MentorAssignment, LessonProgress, QuizAttempt)
-TABLES += (CourseCompletion, PracticeRecord, FollowUpVisit, RungPromotion, Outcome)
+TABLES += (CourseCompletion, PracticeRecord, FollowUpVisit, RungPromotion, Outcome, ConsentRecord)
 
 
 def count(model, *where) -> int:
@@ -135,11 +136,13 @@ def test_row_counts_are_in_the_expected_ranges(built):
 
 def test_profiles_look_like_a_rural_programme(built):
     profiles = db.session.scalars(select(TraineeProfile)).all()
+    consented = set(db.session.scalars(select(ConsentRecord.trainee_id)))
+    assert consented == {p.user_id for p in profiles}  # each signed the notice on paper
     share = defaultdict(int)
     for p in profiles:
         share[p.household_category.value] += 1 / len(profiles)
         assert 1958 <= p.birth_year <= 2004 and 0 <= p.baseline_rung <= 5
-        assert p.consent_at is not None and p.main_products
+        assert p.main_products
         assert p.baseline_monthly_income_fen == 0 or p.baseline_rung >= 2
     assert 0.4 < share["ordinary"] < 0.7 and 0.15 < share["formerly_poor"] < 0.35
     assert share["monitored"] > 0 and share["demonstration"] > 0

@@ -6,7 +6,7 @@ from lms.db import db
 from lms.models import Role
 from tests.factories import make_user
 
-PUBLIC = {"auth.login", "auth.index", "auth.set_locale", "healthz", "static"}
+PUBLIC = {"auth.login", "auth.index", "auth.set_locale", "auth.privacy", "healthz", "static"}
 # Routes that any logged-in user may use.
 ANY_USER = {"auth.logout", "auth.change_password"}
 BLUEPRINT_ROLES = {
