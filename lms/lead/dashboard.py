@@ -29,6 +29,7 @@ from lms.permissions import (
     get_programme_trainee_or_404,
 )
 from lms.security import no_store
+from lms.services import consent as consents
 from lms.services import dashboard as dash
 from lms.services import exports, ladder
 from lms.services import programmes as setup
@@ -203,6 +204,7 @@ def report(programme_id: int, trainee_id: int):
         programme=programme,
         mentors=mentors,
         since=since,
+        consent=consents.current_consent(trainee),
         form=ConfirmForm(),
         trainee=trainee,
         status=status,

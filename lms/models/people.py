@@ -73,6 +73,7 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]  # personal data erased (lms.services.personal_data)
 
     profile: Mapped["TraineeProfile | None"] = relationship(back_populates="user")
 
