@@ -1,0 +1,349 @@
+"""Every form and query-string handler, driven with hostile values by hypothesis.
+
+For each route and method, as a user allowed there: the fields a page's form offers (or the ones
+a POST-only handler reads), and the query parameters handlers read, are filled with values an
+attacker would try — NUL and control characters, NaN, huge and negative numbers, other scripts'
+digits, impossible dates, markup, formulas, very long text, random text — and a hostile file
+where a form takes one. After every request: no 5xx; a refusal (4xx) stored nothing; an HTML
+refusal answers in the user's language.
+
+Bounded for CI (a few examples per route, derandomized by the "ci" profile); the number of
+requests made is written to test-artifacts/hostile-inputs.txt.
+"""
+
+import io
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from flask import url_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from lms.clock import local_today
+from lms.db import db
+from lms.inputs import CONTROL
+from lms.models import Course, FollowUpVisit, Lesson, MentorAssignment, Role
+from tests.conftest import PASSWORD
+from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
+
+TODAY = local_today()
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x1b[31m",
+    "NaN",
+    "-NaN",
+    "Infinity",
+    "-1",
+    "0",
+    "1e999999",
+    "9" * 30,
+    str(2**31),
+    str(2**63),
+    "²",
+    "١٢٣",
+    "１２３",
+    "1,5",
+    "1.005",
+    "-0",
+    "0x10",
+    "0001-01-01",
+    "9999-12-31",
+    "2026-02-30",
+    "2026-13-01",
+    "<script>alert(1)</script>",
+    "{{7*7}}",
+    "'; DROP TABLE users;--",
+    "../../etc/passwd",
+    '=HYPERLINK("http://x","y")',
+    "\u202e",
+    "a" * 5000,
+    "on",
+    "true",
+    "[]",
+    "{}",
+    "%00",
+    "13800000000",
+    "+86 139 0000 0001",
+]
+HOSTILE = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=40),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+)
+QUERY = [
+    "page",
+    "start",
+    "end",
+    "preset",
+    "cohort",
+    "village",
+    "indicator",
+    "arg",
+    "action",
+    "role",
+    "task",
+    "next",
+    "category",
+    "gender",
+    "age",
+]
+# Fields POST-only handlers read (pages with a form are read for their own fields).
+POST_FIELDS = {
+    "mentor.verify": ["version", "back"],
+    "learn.practice_delete": ["version"],
+    "lead.end_assignment": ["back"],
+    "lead.roster_import": ["token", "digest", "consent", "confirm"],
+    "lead.roster_cancel": ["token"],
+    "admin.set_active": ["active"],
+    "auth.set_locale": ["locale", "next"],
+}
+FILE_FIELDS = {
+    "learn.practice_new": "photo",
+    "learn.practice_edit": "photo",
+    "lead.roster_upload": "file",
+}
+SKIP = {"static", "auth.logout", "learn.withdraw"}  # they end the session the test uses
+ROLE_OF = {"learn": Role.TRAINEE, "mentor": Role.MENTOR, "lead": Role.LEAD, "admin": Role.ADMIN}
+requests_made = 0
+
+
+def routes(app):
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP:
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            found.append((rule.endpoint, method))
+    return sorted(found)
+
+
+def _all_routes():
+    from lms import create_app
+    from lms.config import TestConfig
+
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    return routes(create_app(config))
+
+
+@pytest.fixture
+def world(app, mini_curriculum):
+    with app.app_context():
+        users = {role: make_user(role) for role in Role}
+        target = make_user(name="被管理的人")  # admin routes act on this one, not on ours
+        trainee = users[Role.TRAINEE]
+        programme = make_programme(users[Role.LEAD], name="敌意输入项目")
+        programme.villages = ["大坪村"]
+        cohort = make_cohort(programme, starts_on=TODAY - timedelta(days=30))
+        enroll(trainee, cohort)
+        enroll(target, cohort)
+        assign(users[Role.MENTOR], cohort=cohort, starts_on=TODAY - timedelta(days=30))
+        record = make_record(trainee, happened_on=TODAY)
+        visit = FollowUpVisit(
+            trainee_id=trainee.id,
+            mentor_id=users[Role.MENTOR].id,
+            visited_on=TODAY,
+            mode="phone",
+            observations={},
+        )
+        db.session.add(visit)
+        db.session.flush()
+        ids = {
+            "programme_id": programme.id,
+            "cohort_id": cohort.id,
+            "trainee_id": trainee.id,
+            "record_id": record.id,
+            "visit_id": visit.id,
+            "assignment_id": db.session.scalar(select(MentorAssignment.id)),
+            "user_id": target.id,
+            "course_slug": "basics",
+            "filename": "charger.png",
+            "key": "sales",
+            "fmt": "csv",
+        }
+        slugs = {
+            "course": db.session.scalar(select(Course.slug).where(Course.slug == "basics")),
+            "lesson": db.session.scalar(select(Lesson.slug).order_by(Lesson.id)),
+        }
+        db.session.commit()
+    return users, ids, slugs
+
+
+def counts():
+    return [
+        db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    ]
+
+
+def url(endpoint, ids, slugs, app):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {arg: ids[arg] for arg in rule.arguments if arg in ids}
+    if "slug" in rule.arguments:
+        values["slug"] = slugs["lesson" if "lesson" in endpoint else "course"]
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+CORE = [
+    "\x00",
+    "NaN",
+    "1e999999",
+    "9" * 30,
+    "-1",
+    "²",
+    "１２３",
+    "1,5",
+    "2026-02-30",
+    "9999-12-31",
+    "a" * 5000,
+    '=HYPERLINK("http://x","y")',
+    "<script>alert(1)</script>",
+    "",
+]
+
+
+class FormReader(HTMLParser):
+    """The fields of the page's forms, with the values the page filled in (what a browser
+    would send if the person changed nothing)."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self.names: set[str] = set()
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name:
+            self.names.add(name)
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in a:
+                    self.values.setdefault(name, a.get("value", "on"))
+            elif kind != "file":
+                self.values.setdefault(name, a.get("value") or "")
+        elif tag == "select" and name:
+            self.names.add(name)
+            self._select = name
+        elif tag == "option" and self._select:
+            if "selected" in a or self._select not in self.values:
+                self.values[self._select] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self.names.add(name)
+            self._textarea = name
+            self.values.setdefault(name, "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def client_for(app, world, endpoint):
+    users, _ids, _slugs = world
+    role = ROLE_OF.get(endpoint.split(".")[0], Role.TRAINEE)
+    client = app.test_client()
+    client.post("/login", data={"phone": users[role].phone, "password": PASSWORD})
+    return client
+
+
+def base_form(app, world, endpoint) -> dict[str, str]:
+    """What the handler's own page would send; for POST-only handlers, its fields empty."""
+    if endpoint in POST_FIELDS:
+        return dict.fromkeys(POST_FIELDS[endpoint], "")
+    _users, ids, slugs = world
+    reader = FormReader()
+    reader.feed(
+        client_for(app, world, endpoint).get(url(endpoint, ids, slugs, app)).get_data(as_text=True)
+    )
+    form = {name: reader.values.get(name, "") for name in reader.names - {"csrf_token"}}
+    form.pop(FILE_FIELDS.get(endpoint, ""), None)
+    return form
+
+
+def send(app, world, endpoint, method, *, query=None, form=None, file_bytes=b"") -> None:
+    """One request as a user allowed there; checked (see `check`)."""
+    global requests_made
+    _users, ids, slugs = world
+    client = client_for(app, world, endpoint)
+    path = url(endpoint, ids, slugs, app)
+    sent = [str(v) for v in (query or form or {}).values()]
+    control = any(CONTROL.search(v) for v in sent)
+    if method == "GET":
+        response = client.get(path, query_string=query or {})
+        check(app, response, None, control)
+    else:
+        form = dict(form or {})
+        if endpoint in FILE_FIELDS:
+            form[FILE_FIELDS[endpoint]] = (io.BytesIO(file_bytes), "x.png")
+        with app.app_context():
+            before = counts()
+        response = client.post(path, data=form, content_type="multipart/form-data")
+        check(app, response, before, control)
+    response.close()
+    requests_made += 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "hostile-inputs.txt").write_text(
+        f"{requests_made} hostile requests, 0 server errors\n"
+    )
+
+
+@pytest.mark.parametrize(("endpoint", "method"), _all_routes())
+def test_every_nasty_value_in_every_field(app, world, endpoint, method):
+    """The sweep. GET: every value of NASTY in every query parameter at once. POST: the form as
+    its page fills it, with one field at a time set to each value of CORE (so the value
+    reaches the code that reads that field, past the checks of the others)."""
+    if method == "GET":
+        for nasty in NASTY:
+            send(app, world, endpoint, method, query=dict.fromkeys(QUERY, nasty))
+        return
+    base = base_form(app, world, endpoint)
+    for name in sorted(base) or [None]:
+        for nasty in CORE:
+            form = {**base, name: nasty} if name else base
+            send(app, world, endpoint, method, form=form, file_bytes=nasty.encode()[:64])
+
+
+@pytest.mark.parametrize(("endpoint", "method"), _all_routes())
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_hostile_values_never_break_a_page(app, world, endpoint, method, data):
+    """Random mixes: any subset of fields and parameters draws hostile values; a hostile file."""
+    if method == "GET":
+        query = {name: data.draw(HOSTILE) for name in QUERY if data.draw(st.booleans())}
+        send(app, world, endpoint, method, query=query)
+        return
+    form = base_form(app, world, endpoint)
+    for name in sorted(form):
+        if data.draw(st.booleans()):
+            form[name] = data.draw(HOSTILE)
+    send(app, world, endpoint, method, form=form, file_bytes=data.draw(st.binary(max_size=64)))
+
+
+def check(app, response, before, control: bool) -> None:
+    assert response.status_code < 500, response.status_code
+    if control:  # refused whole, never stored or silently stripped
+        assert response.status_code == 400, response.status_code
+    if response.status_code < 400:
+        return
+    if before is not None:
+        with app.app_context():
+            assert counts() == before, "a refused request stored something"
+    if response.mimetype == "text/html":
+        page = response.get_data(as_text=True)
+        assert 'lang="zh-CN"' in page and re.search(r"[\u4e00-\u9fff]", page)
