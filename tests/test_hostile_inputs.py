@@ -13,6 +13,7 @@ requests made is written to test-artifacts/hostile-inputs.txt.
 
 import io
 import re
+import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +22,7 @@ import pytest
 from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import Date, DateTime, func, select
 
 from lms.clock import local_today
 from lms.db import db
@@ -105,6 +106,23 @@ POST_FIELDS = {
     "admin.set_active": ["active"],
     "auth.set_locale": ["locale", "next"],
 }
+# What a person fills in where the page starts empty, so a hostile value in any other field
+# reaches the code that stores it; names and phones are made unique per request.
+VALID = {
+    "admin.new_user": {"name": lambda n: f"新人{n}", "phone": lambda n: f"137{n:08d}"},
+    "auth.change_password": {"current": PASSWORD},
+    "auth.login": {"phone": lambda n: f"137{n:08d}", "password": PASSWORD},
+    "lead.new_cohort": {"name": lambda n: f"第{n}期", "starts_on": TODAY.isoformat()},
+    "lead.new_programme": {"name": lambda n: f"项目{n}"},
+    "learn.practice_new": {"product": "土鸡蛋", "quantity": "30", "amount": "45"},
+    "mentor.new_visit": {"another": "1"},  # the world has a visit today already
+    "mentor.reject": {"reason": "照片看不清"},
+    "mentor.verify": {"version": "1"},
+}
+AS_IN_WORLD = {  # the same, from the world's ids
+    "auth.login": {"phone": "trainee_phone"},
+    "lead.move_trainee": {"cohort_id": "other_cohort_id"},
+}
 FILE_FIELDS = {
     "learn.practice_new": "photo",
     "learn.practice_edit": "photo",
@@ -142,6 +160,7 @@ def world(app, mini_curriculum):
         programme = make_programme(users[Role.LEAD], name="敌意输入项目")
         programme.villages = ["大坪村"]
         cohort = make_cohort(programme, starts_on=TODAY - timedelta(days=30))
+        other = make_cohort(programme, name="第二期", starts_on=TODAY)  # somewhere to move to
         enroll(trainee, cohort)
         enroll(target, cohort)
         assign(users[Role.MENTOR], cohort=cohort, starts_on=TODAY - timedelta(days=30))
@@ -158,6 +177,8 @@ def world(app, mini_curriculum):
         ids = {
             "programme_id": programme.id,
             "cohort_id": cohort.id,
+            "other_cohort_id": other.id,
+            "trainee_phone": trainee.phone,
             "trainee_id": trainee.id,
             "record_id": record.id,
             "visit_id": visit.id,
@@ -187,7 +208,7 @@ def url(endpoint, ids, slugs, app):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {arg: ids[arg] for arg in rule.arguments if arg in ids}
     if "slug" in rule.arguments:
-        values["slug"] = slugs["lesson" if "lesson" in endpoint else "course"]
+        values["slug"] = slugs["lesson" if "/lessons/" in rule.rule else "course"]
     with app.test_request_context():
         return url_for(endpoint, **values)
 
@@ -227,9 +248,9 @@ class FormReader(HTMLParser):
         if tag == "input" and name:
             self.names.add(name)
             kind = a.get("type", "text")
-            if kind in ("radio", "checkbox"):
-                if "checked" in a:
-                    self.values.setdefault(name, a.get("value", "on"))
+            if kind in ("radio", "checkbox"):  # as checked, else a person picks the first
+                if name not in self.values or "checked" in a:
+                    self.values[name] = a.get("value", "on")
             elif kind != "file":
                 self.values.setdefault(name, a.get("value") or "")
         elif tag == "select" and name:
@@ -265,7 +286,7 @@ def client_for(app, world, endpoint):
 def base_form(app, world, endpoint) -> dict[str, str]:
     """What the handler's own page would send; for POST-only handlers, its fields empty."""
     if endpoint in POST_FIELDS:
-        return dict.fromkeys(POST_FIELDS[endpoint], "")
+        return dict.fromkeys(POST_FIELDS[endpoint], "") | VALID.get(endpoint, {})
     _users, ids, slugs = world
     reader = FormReader()
     reader.feed(
@@ -273,7 +294,19 @@ def base_form(app, world, endpoint) -> dict[str, str]:
     )
     form = {name: reader.values.get(name, "") for name in reader.names - {"csrf_token"}}
     form.pop(FILE_FIELDS.get(endpoint, ""), None)
-    return form
+    return (
+        form
+        | VALID.get(endpoint, {})
+        | {field: str(ids[key]) for field, key in AS_IN_WORLD.get(endpoint, {}).items()}
+    )
+
+
+def filled(form: dict, **hostile) -> dict[str, str]:
+    """The form with `hostile` set, and fresh unique values for the fields that need them."""
+    fresh = {k: v(requests_made) for k, v in form.items() if callable(v)}
+    if "uuid" in form:  # each submission comes from a fresh page
+        fresh["uuid"] = str(uuid.uuid4())
+    return {**form, **fresh, **hostile}
 
 
 def send(app, world, endpoint, method, *, query=None, form=None, file_bytes=b"") -> None:
@@ -315,8 +348,22 @@ def test_every_nasty_value_in_every_field(app, world, endpoint, method):
     base = base_form(app, world, endpoint)
     for name in sorted(base) or [None]:
         for nasty in CORE:
-            form = {**base, name: nasty} if name else base
+            form = filled(base, **{name: nasty}) if name else filled(base)
             send(app, world, endpoint, method, form=form, file_bytes=nasty.encode()[:64])
+    assert_dates_in_bounds(app)
+
+
+def assert_dates_in_bounds(app) -> None:
+    """Whatever was accepted, no stored date lies outside the years the boundary admits (a
+    9999-12-31 cohort once took four pages down)."""
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, Date | DateTime):
+                    low, high = db.session.execute(select(func.min(column), func.max(column))).one()
+                    for value in (low, high):
+                        if value is not None:
+                            assert 1900 <= value.year <= 2100, (column, value)
 
 
 @pytest.mark.parametrize(("endpoint", "method"), _all_routes())
@@ -328,10 +375,8 @@ def test_hostile_values_never_break_a_page(app, world, endpoint, method, data):
         query = {name: data.draw(HOSTILE) for name in QUERY if data.draw(st.booleans())}
         send(app, world, endpoint, method, query=query)
         return
-    form = base_form(app, world, endpoint)
-    for name in sorted(form):
-        if data.draw(st.booleans()):
-            form[name] = data.draw(HOSTILE)
+    base = base_form(app, world, endpoint)
+    form = filled(base, **{n: data.draw(HOSTILE) for n in sorted(base) if data.draw(st.booleans())})
     send(app, world, endpoint, method, form=form, file_bytes=data.draw(st.binary(max_size=64)))
 
 

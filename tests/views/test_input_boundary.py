@@ -1,13 +1,14 @@
 """The input boundary, case by case: each hostile value the attacker's probe found gets a clear
 message in the user's language, stores nothing, and never a 5xx."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from lms.clock import local_today
 from lms.db import db
+from lms.inputs import MAX_YEAR
 from lms.models import Cohort, FollowUpVisit, PracticeRecord, Programme, Role, User
 from tests.conftest import count_rows, form_errors
 from tests.factories import assign, enroll, make_cohort, make_programme, make_user
@@ -141,6 +142,30 @@ def test_a_cohort_far_in_the_future_is_refused(app, people, login):
     assert response.status_code == 422 and "日期不对" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Cohort.id).where(Cohort.name == "未来班")) is None
+
+
+def test_a_cohort_on_the_last_day_the_boundary_admits_breaks_no_page(app, people, login):
+    """9999-12-31 took four pages down; the boundary stops at 2100, and its last day works."""
+    with app.app_context():
+        cohort = make_cohort(people["programme"], name="远期班", starts_on=date(MAX_YEAR, 12, 31))
+        late = make_user(name="远期学员")
+        enroll(late, cohort)
+        assign(people["mentor"], cohort=cohort, starts_on=TODAY)
+        db.session.commit()
+        programme, late_id = people["programme"].id, late.id
+    lead = login(people["lead"])
+    for url in (
+        f"/lead/programmes/{programme}/dashboard",
+        f"/lead/programmes/{programme}/trainees",
+        f"/lead/cohorts/{cohort.id}/edit",
+        f"/lead/programmes/{programme}/trainees/{late_id}/report",
+    ):
+        assert lead.get(url).status_code == 200, url
+    mentor = login(people["mentor"], target=app.test_client())
+    assert mentor.get("/mentor/").status_code == 200
+    assert mentor.get(f"/mentor/trainees/{late_id}").status_code == 200
+    trainee = login(late, target=app.test_client())
+    assert trainee.get("/learn/").status_code == 200
 
 
 def test_long_programme_fields_are_refused_not_cut_short(app, people, login):
