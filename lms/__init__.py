@@ -51,12 +51,13 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     from lms import models  # noqa: F401  (register every table)
     from lms.admin.views import bp as admin_bp
+    from lms.api.views import bp as api_bp
     from lms.auth.views import bp as auth_bp
     from lms.lead.views import bp as lead_bp
     from lms.learn.views import bp as learn_bp
     from lms.mentor.views import bp as mentor_bp
 
-    for bp in (auth_bp, learn_bp, mentor_bp, lead_bp, admin_bp):
+    for bp in (auth_bp, learn_bp, mentor_bp, lead_bp, admin_bp, api_bp):
         app.register_blueprint(bp)
 
     from lms.errors import register_error_pages

@@ -1,6 +1,6 @@
 """Domain errors raised by services, and the HTTP error pages."""
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
@@ -43,6 +43,20 @@ class RecordGone(LmsError):
     """The record was deleted (by its owner) before this request reached it."""
 
 
+API_CODES = {
+    400: "bad_request",
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
 def register_error_pages(app: Flask) -> None:
     """Error pages in the user's language that never touch the database: the session is rolled
     back first, and the page (`errors/error.html`, standalone) reads neither the logged-in user
@@ -56,6 +70,9 @@ def register_error_pages(app: Flask) -> None:
     reached answers 503."""
 
     def page(code: int, message: str):
+        if request.path.startswith("/api/"):  # the API answers in JSON, with a stable code
+            body = {"error": {"code": API_CODES.get(code, "error"), "message": message}}
+            return jsonify(body), code
         return render_template("errors/error.html", code=code, message=message), code
 
     def write_conflict(error):

@@ -26,6 +26,7 @@ from sqlalchemy import Date, DateTime, func, select
 
 from lms.clock import local_today
 from lms.db import db
+from lms.extensions import limiter
 from lms.inputs import CONTROL
 from lms.models import Course, FollowUpVisit, Lesson, MentorAssignment, Role
 from tests.conftest import PASSWORD
@@ -105,6 +106,7 @@ POST_FIELDS = {
     "lead.roster_cancel": ["token"],
     "admin.set_active": ["active"],
     "auth.set_locale": ["locale", "next"],
+    "api.sync": ["entries"],
 }
 # What a person fills in where the page starts empty, so a hostile value in any other field
 # reaches the code that stores it; names and phones are made unique per request.
@@ -127,9 +129,16 @@ FILE_FIELDS = {
     "learn.practice_new": "photo",
     "learn.practice_edit": "photo",
     "lead.roster_upload": "file",
+    "api.sync_photo": "photo",
 }
 SKIP = {"static", "auth.logout", "learn.withdraw"}  # they end the session the test uses
-ROLE_OF = {"learn": Role.TRAINEE, "mentor": Role.MENTOR, "lead": Role.LEAD, "admin": Role.ADMIN}
+ROLE_OF = {
+    "learn": Role.TRAINEE,
+    "api": Role.TRAINEE,
+    "mentor": Role.MENTOR,
+    "lead": Role.LEAD,
+    "admin": Role.ADMIN,
+}
 requests_made = 0
 
 
@@ -188,6 +197,7 @@ def world(app, mini_curriculum):
             "filename": "charger.png",
             "key": "sales",
             "fmt": "csv",
+            "uuid": record.uuid,
         }
         slugs = {
             "course": db.session.scalar(select(Course.slug).where(Course.slug == "basics")),
@@ -378,6 +388,65 @@ def test_hostile_values_never_break_a_page(app, world, endpoint, method, data):
     base = base_form(app, world, endpoint)
     form = filled(base, **{n: data.draw(HOSTILE) for n in sorted(base) if data.draw(st.booleans())})
     send(app, world, endpoint, method, form=form, file_bytes=data.draw(st.binary(max_size=64)))
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | HOSTILE,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(HOSTILE, inner, max_size=3),
+    max_leaves=8,
+)
+SYNC_FIELDS = ["uuid", "kind", "client_time", "base_version", "user_id", "data"]
+SALE = {
+    "kind": "sale",
+    "happened_on": TODAY.isoformat(),
+    "channel": "wechat_group",
+    "product": "土鸡蛋",
+    "quantity": "30",
+    "unit": "个",
+    "amount": "45",
+}
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_hostile_sync_entries_never_break_the_sync(app, world, data):
+    """The sync's JSON body: each entry a valid sale with hostile values in any of its fields
+    or its data's fields. Every entry is answered; a refused one stores nothing."""
+    global requests_made
+    entries = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        entry = {
+            "uuid": str(uuid.uuid4()),
+            "kind": "practice_record",
+            "client_time": "2026-01-01T00:00:00+08:00",
+            "data": dict(SALE),
+        }
+        for name in SYNC_FIELDS:
+            if data.draw(st.booleans()):
+                entry[name] = data.draw(JSON_VALUES)
+        if isinstance(entry["data"], dict):
+            for name in list(SALE):
+                if data.draw(st.booleans()):
+                    entry["data"][name] = data.draw(JSON_VALUES)
+        entries.append(entry)
+    limiter.reset()  # each example logs in again
+    client = client_for(app, world, "api.sync")
+    with app.app_context():
+        before = db.session.scalar(
+            select(func.count()).select_from(db.metadata.tables["practice_records"])
+        )
+    response = client.post("/api/v1/sync", json={"entries": entries})
+    requests_made += 1
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert len(results) == len(entries)
+    created = sum(r["status"] == "created" for r in results)
+    assert {r["status"] for r in results} <= {"created", "rejected"}
+    with app.app_context():
+        after = db.session.scalar(
+            select(func.count()).select_from(db.metadata.tables["practice_records"])
+        )
+    assert after == before + created
 
 
 def check(app, response, before, control: bool) -> None:

@@ -310,6 +310,23 @@ def delete_practice_record(record: PracticeRecord, *, base_version: int) -> None
     flush_versioned()
 
 
+def attach_photo(record: PracticeRecord, data: bytes) -> Written:
+    """Give a record its evidence photo, sent after the record (offline sync): checked and
+    re-encoded like a form's. The same photo again is a duplicate; raises RecordLocked once
+    verified, RecordGone once deleted, ValidationError for a bad photo."""
+    if record.status is RecordStatus.DELETED:
+        raise RecordGone()
+    if record.is_locked:
+        raise RecordLocked()
+    checked = check_photo(data)
+    stored = files.folder("practice") / (record.photo or "-")
+    if record.photo and stored.is_file() and stored.read_bytes() == checked:
+        return Written.DUPLICATE
+    _apply(record, {}, files.stage(record.trainee_id, checked), remove_photo=False)
+    flush_versioned()
+    return Written.UPDATED
+
+
 def _by_uuid(uuid: str) -> PracticeRecord | None:
     return db.session.scalar(select(PracticeRecord).where(PracticeRecord.uuid == uuid))
 
