@@ -16,6 +16,7 @@ from lms.display import format_short_date, format_yuan, ui_language
 from lms.extensions import babel, compress, csrf, limiter, login_manager, migrate
 from lms.inputs import IdConverter, refuse_control_characters
 from lms.logs import install_redaction
+from lms.offline import init_offline
 from lms.security import init_security
 
 
@@ -46,6 +47,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     init_assets(app, ROOT / "static")
     init_security(app)
+    init_offline(app)
     refuse_control_characters(app)
     _init_login(app)
 

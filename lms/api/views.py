@@ -5,6 +5,7 @@ exactly like the pages. Errors are JSON: `{"error": {"code": …, "message": …
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from lms.clock import utcnow
 from lms.db import db
@@ -12,6 +13,7 @@ from lms.errors import ValidationError
 from lms.forms import read_upload
 from lms.models import Role
 from lms.permissions import acting_user
+from lms.security import no_store
 from lms.services import consent, sync
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,6 +30,21 @@ def _signed_in_with_consent():
     if current_user.role is Role.TRAINEE and consent.current_consent(acting_user()) is None:
         return error(403, "consent_required", _("请先打开学堂，看过并同意个人信息说明。"))
     return None
+
+
+@bp.get("/session")
+def session_info():
+    """Who is logged in, and a CSRF token for the sync: a phone that syncs from a kept page
+    (whose token may be older than the login) asks first, and sends only this person's entries."""
+    return no_store(
+        jsonify(
+            {
+                "user_id": current_user.id,
+                "role": current_user.role.value,
+                "csrf_token": generate_csrf(),
+            }
+        )
+    )
 
 
 @bp.post("/sync")

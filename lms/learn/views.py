@@ -74,6 +74,11 @@ def home():
         continue_lesson=continue_lesson,
         recent=recent,
         next_visit=next_visit,
+        keep=[
+            *([url_for("learn.lesson", slug=continue_lesson.slug)] if continue_lesson else []),
+            url_for("learn.practice_new"),
+            url_for("learn.practice_list"),
+        ],
     )
 
 
@@ -109,6 +114,9 @@ def _locked_redirect(course: Course, locked: learning.CourseLocked):
     return redirect(url_for("learn.course", slug=course.slug))
 
 
+KEEP_AHEAD = 5  # the next lessons of the course a phone keeps for reading offline
+
+
 @bp.get("/lessons/<slug>")
 def lesson(slug: str):
     lesson = _current_or_404(Lesson, slug)
@@ -130,6 +138,7 @@ def lesson(slug: str):
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
         position=index + 1,
         total=len(lessons),
+        keep=[url_for("learn.lesson", slug=x.slug) for x in lessons[index + 1 :][:KEEP_AHEAD]],
     )
 
 

@@ -63,6 +63,15 @@ def home():
         pending=caseload.pending_records(acting_user()),
         form=ConfirmForm(),
         Need=caseload.Need,
+        # Every trainee's file and a visit form for them, kept on the phone for the village.
+        keep=[
+            url
+            for row in rows
+            for url in (
+                url_for("mentor.trainee", trainee_id=row.trainee.id),
+                url_for("mentor.new_visit", trainee_id=row.trainee.id),
+            )
+        ],
     )
 
 

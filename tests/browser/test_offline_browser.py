@@ -1,0 +1,217 @@
+"""Without signal, on a 360 px phone with JavaScript on: lessons opened stay readable, a sale
+with a photo and a mentor's visit are kept on the phone, shown as waiting, and reach the server
+exactly once when the connection returns; a second person on the same phone neither sends nor
+loses the first one's waiting entries."""
+
+import io
+from urllib.parse import urlsplit
+
+from flask import request, request_started
+from PIL import Image
+from sqlalchemy import select
+
+from lms.db import db
+from lms.models import FollowUpVisit, PracticeRecord, User
+from tests.browser.conftest import log_in, open_page, screenshot
+
+WAIT = 15_000  # ms: a worker's install, a sync
+
+
+def jpeg(width=2400, height=1800) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "orange").save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def wait_kept(page, path: str) -> None:
+    page.wait_for_function(
+        "(path) => caches.open('pages').then(c => c.match(path)).then(Boolean)",
+        arg=path,
+        timeout=WAIT,
+    )
+
+
+def kept_text(page, path: str) -> str:
+    return page.evaluate(
+        "(path) => caches.open('pages').then(c => c.match(path)).then(r => r.text())", path
+    )
+
+
+def name(app, phone: str) -> str:
+    with app.app_context():
+        return db.session.scalar(select(User.name).where(User.phone == phone))
+
+
+def waiting_on_phone(page) -> list[dict]:
+    return page.evaluate(
+        "() => idbKeyval.values(idbKeyval.createStore('lms-offline', 'entries'))"
+        ".then(list => list.map(e => ({uuid: e.uuid, user_id: e.user_id, state: e.state})))"
+    )
+
+
+def records(app, product: str) -> list[PracticeRecord]:
+    with app.app_context():
+        return db.session.scalars(
+            select(PracticeRecord).where(PracticeRecord.product == product)
+        ).all()
+
+
+def user_id(app, phone: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.phone == phone))
+
+
+def start(page, base: str, phone: str) -> None:
+    log_in(page, base, phone)
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)", timeout=WAIT)
+    page.reload()  # now under the worker
+
+
+def test_a_trainee_reads_a_lesson_and_logs_a_sale_with_a_photo_offline(app, live_server, browser):
+    page = open_page(browser, js=True)
+    start(page, live_server, "13900000002")
+    page.click("text=继续学习")
+    lesson_url, title = page.url, page.locator("h1").inner_text()
+    ahead = page.locator('meta[name="lms-keep"]').get_attribute("content").split()
+    assert ahead  # the rest of the course (up to 5 lessons), kept for reading offline
+    for path in ahead:
+        wait_kept(page, path)
+    page.goto(f"{live_server}/learn/")
+    wait_kept(page, "/learn/practice/new")
+
+    # A return visit to a lesson downloads the lesson's HTML and nothing else.
+    asked = []
+
+    def record(sender, **extra):
+        asked.append(request.path)
+
+    request_started.connect(record, app)
+    try:
+        page.goto(lesson_url)
+        page.wait_for_function("() => !document.querySelector('#sync-status').hidden")
+    finally:
+        request_started.disconnect(record, app)
+    assert asked == [urlsplit(lesson_url).path]
+
+    page.context.set_offline(True)
+    page.goto(lesson_url)
+    assert page.locator("h1").inner_text() == title  # the lesson opens without a network
+    assert page.locator("#offline-copy").is_visible()
+    page.goto(f"{live_server}/learn/courses")  # never opened: the offline page, in Chinese
+    assert page.locator("h1").inner_text() == "没有网络"
+
+    page.goto(f"{live_server}/learn/practice/new")
+    page.fill("input[name=product]", "离线土鸡蛋")
+    page.fill("input[name=quantity]", "30")
+    page.fill("input[name=unit]", "个")
+    page.fill("input[name=amount]", "45")
+    page.set_input_files(
+        "input[name=photo]", {"name": "egg.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    )
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/pending?saved=*")
+    entry = page.locator("#pending li.entry")
+    entry.wait_for(timeout=WAIT)
+    assert "离线土鸡蛋" in entry.inner_text() and "待上传" in entry.inner_text()
+    assert "待上传 1 条" in page.locator("#sync-status").inner_text()
+    screenshot(page, "offline-pending-360")
+    assert records(app, "离线土鸡蛋") == []
+
+    page.context.set_offline(False)  # the 'online' event sends it
+    page.wait_for_function(
+        "() => document.querySelectorAll('#pending li.entry').length === 0", timeout=WAIT
+    )
+    assert "没有待上传的记录" in page.locator("#sync-status").inner_text()
+    page.reload()  # and again: still one
+    page.wait_for_function("() => !document.querySelector('#sync-status').hidden", timeout=WAIT)
+    (record,) = records(app, "离线土鸡蛋")
+    assert (record.amount_fen, record.quantity) == (4500, 30)
+    assert record.photo is not None
+    with app.app_context():
+        from lms.services import files
+
+        with Image.open(files.folder("practice") / record.photo) as photo:
+            assert max(photo.size) <= 1280  # shrunk on the phone before it was sent
+    page.context.close()
+
+
+def test_a_mentor_logs_a_visit_offline_and_it_arrives_once(app, live_server, browser):
+    page = open_page(browser, js=True)
+    start(page, live_server, "13800000002")
+    first = page.locator(".who-line a").first
+    trainee_name, trainee_path = first.inner_text(), first.get_attribute("href")
+    wait_kept(page, f"{trainee_path}/visits/new")
+    with app.app_context():
+        before = db.session.scalar(select(db.func.count()).select_from(FollowUpVisit))
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server}{trainee_path}")
+    assert trainee_name in page.locator("main").inner_text()  # the file, kept
+    page.goto(f"{live_server}{trainee_path}/visits/new")
+    for fieldset in page.locator("fieldset").all():
+        fieldset.locator("label.choice").first.click()
+    page.fill("textarea[name=actions]", "离线约定：拍5张照片")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/pending?saved=*")
+    page.locator("#pending li.entry").wait_for(timeout=WAIT)
+    assert trainee_name in page.locator("#pending li.entry").inner_text()
+
+    page.context.set_offline(False)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#pending li.entry').length === 0", timeout=WAIT
+    )
+    page.locator("button.upload").evaluate("b => b.click()")  # the button again: nothing more
+    with app.app_context():
+        visits = db.session.scalars(
+            select(FollowUpVisit).where(FollowUpVisit.actions == "离线约定：拍5张照片")
+        ).all()
+        assert len(visits) == 1
+        assert db.session.scalar(select(db.func.count()).select_from(FollowUpVisit)) == before + 1
+    page.context.close()
+
+
+def test_another_person_on_the_same_phone_neither_sends_nor_loses_the_first_ones_entries(
+    app, live_server, browser
+):
+    first, second = "13900000002", "13900000003"
+    page = open_page(browser, js=True)
+    start(page, live_server, first)
+    page.goto(f"{live_server}/learn/")
+    wait_kept(page, "/learn/practice/new")
+    page.context.set_offline(True)
+    page.goto(f"{live_server}/learn/practice/new")
+    page.fill("input[name=product]", "第一个人的蜂蜜")
+    page.fill("input[name=quantity]", "2")
+    page.fill("input[name=unit]", "瓶")
+    page.fill("input[name=amount]", "120")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/pending?saved=*")
+
+    # The phone is handed over: the first person's session is gone, the second logs in online.
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    start(page, live_server, second)
+    page.goto(f"{live_server}/learn/")
+    wait_kept(page, "/learn/practice/new")
+    copy = kept_text(page, "/learn/practice/new")  # the first person's copy is gone
+    assert name(app, second) in copy and name(app, first) not in copy
+    page.goto(f"{live_server}/pending")
+    page.locator("#pending .others").wait_for(timeout=WAIT)
+    assert "另有 1 条" in page.locator("#pending .others").inner_text()
+    waiting = waiting_on_phone(page)
+    assert [(e["user_id"], e["state"]) for e in waiting] == [(user_id(app, first), "waiting")]
+    assert records(app, "第一个人的蜂蜜") == []
+
+    page.goto(f"{live_server}/learn/")
+    page.click("header button:has-text('退出')")  # logout drops what was kept of their pages
+    page.wait_for_url("**/login*")
+    assert page.evaluate("() => caches.has('pages')") is False
+    log_in(page, live_server, first)
+    page.wait_for_function(
+        "() => document.querySelector('#sync-status').textContent.includes('没有待上传')",
+        timeout=WAIT,
+    )
+    (record,) = records(app, "第一个人的蜂蜜")
+    assert record.trainee_id == user_id(app, first)
+    assert waiting_on_phone(page) == []
+    page.context.close()
