@@ -22,6 +22,7 @@
   var SKIP = ["csrf_token", "uuid", "version", "staged_photo", "photo", "next", "remove_photo", "another"];
   var MAX_SIDE = 1280;
   var syncing = false;
+  var settled = [];  // what must be done before the first sync of this page
 
   function say(key, n) { return (T[key] || key).replace("{n}", n); }
   function when(iso) {
@@ -108,19 +109,47 @@
     if (!user) return;
     var draft = new URLSearchParams(location.search).get("draft");
     var before = null;
+    var uuid = form.elements.uuid && form.elements.uuid.value;
     if (draft) {
       kv.get(draft, entries).then(function (entry) {
         if (!entry || entry.user_id !== user) return;
         before = entry;
         fill(form, entry);
       });
+    } else if (uuid) {  // the server sent this form back (a field to fix, a question): not lost
+      settled.push(kv.get(uuid, entries).then(function (entry) {
+        if (entry && entry.state === "sending" && entry.user_id === user) return kv.del(uuid, entries);
+      }));
     }
+    var backedUp = false;
     form.addEventListener("submit", function (event) {
-      if (navigator.onLine && !before) return;  // online: the form posts as it always has
+      if (backedUp) return;  // the copy is on the phone: post as the form always has
       event.preventDefault();
+      var submitter = event.submitter;
       entryFrom(form, before).then(function (entry) {
+        if (navigator.onLine && !before) {
+          // Online, the form posts as always; a copy waits on the phone until the server is
+          // known to have it. If the connection drops mid-send, the copy is synced later —
+          // exactly once, by its uuid; if the post arrived, the sync finds a duplicate.
+          entry.state = "sending";
+          return kv.set(entry.uuid, entry, entries).then(function () {
+            backedUp = true;
+            if (form.requestSubmit) form.requestSubmit(submitter); else form.submit();
+          });
+        }
         return kv.set(entry.uuid, entry, entries).then(function () {
-          location.href = "/pending?saved=" + encodeURIComponent(entry.uuid);
+          if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+            location.href = "/pending?saved=" + encodeURIComponent(entry.uuid);
+          } else {  // no worker to show the waiting list offline: say so here
+            var note = document.createElement("p");
+            note.className = "flash success";
+            note.setAttribute("role", "status");
+            note.textContent = say("saved");
+            form.parentNode.insertBefore(note, form);
+            form.reset();
+            if (form.elements.uuid) form.elements.uuid.value = newUuid();
+            render();
+          }
         });
       });
     });
@@ -164,7 +193,7 @@
     status(say("uploading"));
     var token = "", waiting = [];
     return all().then(function (list) {
-      waiting = mine(list).filter(function (e) { return e.state === "waiting"; });
+      waiting = mine(list).filter(function (e) { return e.state === "waiting" || e.state === "sending"; });
       return waiting.length ? signedIn() : null;  // nothing waits: no request at all
     }).then(function (session) {
       if (!session || session.user_id !== user) return 0;  // someone else's: they wait
@@ -201,7 +230,8 @@
       entry.message = result.message || null;
       return kv.set(entry.uuid, entry, entries).then(function () { return 0; });
     }
-    if (!entry.photo) return kv.del(entry.uuid, entries).then(function () { return 1; });
+    var arrived = entry.state === "sending" && result.status === "duplicate";  // by the form, photo too
+    if (!entry.photo || arrived) return kv.del(entry.uuid, entries).then(function () { return arrived ? 0 : 1; });
     var form = new FormData();
     form.append("photo", entry.photo, "photo.jpg");
     return fetch("/api/v1/sync/photos/" + encodeURIComponent(entry.uuid), {
@@ -260,7 +290,7 @@
       var strong = document.createElement("strong");
       strong.textContent = entry.label;
       title.appendChild(strong);
-      title.appendChild(document.createTextNode(" · " + when(entry.client_time) + " · " + say("state_" + entry.state)));
+      title.appendChild(document.createTextNode(" · " + when(entry.client_time) + " · " + say("state_" + (entry.state === "sending" ? "waiting" : entry.state))));
       item.appendChild(title);
       var problems = Object.values(entry.errors || {}).concat(entry.message ? [entry.message] : []);
       problems.forEach(function (problem) {
@@ -298,5 +328,5 @@
   }
 
   window.addEventListener("online", sync);
-  render().then(sync);
+  Promise.all(settled).then(function () { return render(); }).then(sync);
 })();

@@ -215,3 +215,59 @@ def test_another_person_on_the_same_phone_neither_sends_nor_loses_the_first_ones
     assert record.trainee_id == user_id(app, first)
     assert waiting_on_phone(page) == []
     page.context.close()
+
+
+def test_a_sale_whose_connection_drops_mid_send_arrives_once_later(app, live_server, browser):
+    """Signal that comes and goes: the phone says it is online, the post never arrives. The copy
+    kept on the phone is synced on the next page, once; a post that did arrive is not doubled."""
+    page = open_page(browser, js=True)
+    start(page, live_server, "13900000002")
+
+    def drop(route):
+        if route.request.method == "POST":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/learn/practice/new", drop)
+    page.goto(f"{live_server}/learn/practice/new")
+    page.fill("input[name=product]", "断网的核桃")
+    page.fill("input[name=quantity]", "5")
+    page.fill("input[name=unit]", "斤")
+    page.fill("input[name=amount]", "60")
+    try:
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+    except Exception:  # noqa: BLE001  (the browser's own error page, which is the point)
+        pass
+    page.unroute("**/learn/practice/new")
+    assert records(app, "断网的核桃") == []
+
+    page.goto(f"{live_server}/learn/")  # signal again: the kept copy goes up
+    page.wait_for_function(
+        "() => document.querySelector('#sync-status').textContent.includes('没有待上传')",
+        timeout=WAIT,
+    )
+    assert len(records(app, "断网的核桃")) == 1
+
+    page.goto(f"{live_server}/learn/practice/new")  # a post that arrives is not doubled
+    page.fill("input[name=product]", "有网的核桃")
+    page.fill("input[name=quantity]", "5")
+    page.fill("input[name=unit]", "斤")
+    page.fill("input[name=amount]", "60")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/learn/practice#r*")
+    page.wait_for_function(
+        "() => document.querySelector('#sync-status').textContent.includes('没有待上传')",
+        timeout=WAIT,
+    )
+    assert len(records(app, "有网的核桃")) == 1
+    assert waiting_on_phone(page) == []
+    page.goto(f"{live_server}/learn/practice/new")  # a refused form comes back: no copy waits
+    page.fill("input[name=product]", "没填钱的核桃")
+    page.click("main button[type=submit]")
+    page.locator("p.error").first.wait_for()
+    page.wait_for_function("() => !document.querySelector('#sync-status').hidden")
+    page.wait_for_timeout(300)
+    assert waiting_on_phone(page) == []
+    page.context.close()
