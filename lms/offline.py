@@ -95,6 +95,7 @@ def service_worker():
         asset_url("js/offline.js"),
         asset_url("js/vendor/idb-keyval.js"),
         asset_url("icons/icon-192.png"),
+        url_for("favicon"),
     ]
     body = render_template(
         "offline/sw.js",

@@ -84,7 +84,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/static/")) {
+  if (url.pathname.startsWith("/static/") || url.pathname === "/favicon.ico") {
     event.respondWith(cacheFirst(request));
   } else if (SHELL_URLS.includes(url.pathname)) {  // the offline page and the waiting list
     event.respondWith(networkFirst(request, SHELL));

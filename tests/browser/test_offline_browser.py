@@ -235,11 +235,8 @@ def test_a_sale_whose_connection_drops_mid_send_arrives_once_later(app, live_ser
     page.fill("input[name=quantity]", "5")
     page.fill("input[name=unit]", "斤")
     page.fill("input[name=amount]", "60")
-    try:
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
-    except Exception:  # noqa: BLE001  (the browser's own error page, which is the point)
-        pass
+    with page.expect_event("requestfailed", lambda r: r.method == "POST", timeout=WAIT):
+        page.click("main button[type=submit]")  # the copy is kept first, then the post is lost
     page.unroute("**/learn/practice/new")
     assert records(app, "断网的核桃") == []
 
@@ -270,4 +267,37 @@ def test_a_sale_whose_connection_drops_mid_send_arrives_once_later(app, live_ser
     page.wait_for_function("() => !document.querySelector('#sync-status').hidden")
     page.wait_for_timeout(300)
     assert waiting_on_phone(page) == []
+    page.context.close()
+
+
+def test_an_entry_the_server_refuses_is_opened_fixed_and_then_arrives(app, live_server, browser):
+    page = open_page(browser, js=True)
+    start(page, live_server, "13900000002")
+    page.goto(f"{live_server}/learn/")
+    wait_kept(page, "/learn/practice/new")
+    page.context.set_offline(True)
+    page.goto(f"{live_server}/learn/practice/new")
+    page.fill("input[name=product]", "写错钱的板栗")
+    page.fill("input[name=quantity]", "3")
+    page.fill("input[name=unit]", "斤")
+    page.fill("input[name=amount]", "三十")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/pending?saved=*")
+    page.context.set_offline(False)
+    entry = page.locator("#pending li.entry.rejected")
+    entry.wait_for(timeout=WAIT)
+    assert "要修改" in entry.inner_text() and "金额只能填数字" in entry.inner_text()
+
+    entry.locator("a:has-text('打开修改')").click()
+    page.locator("form[data-offline] p.error").wait_for(timeout=WAIT)
+    assert page.input_value("input[name=product]") == "写错钱的板栗"
+    assert "金额只能填数字" in page.locator("form[data-offline]").inner_text()
+    page.fill("input[name=amount]", "30")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/pending?saved=*")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#pending li.entry').length === 0", timeout=WAIT
+    )
+    (record,) = records(app, "写错钱的板栗")
+    assert record.amount_fen == 3000
     page.context.close()

@@ -45,7 +45,7 @@ def test_back_and_save_again_asks_before_storing_the_same_sale_twice(
     page.goto(f"{live_server}/learn/practice/new")
     fill_sale(page)
     page.click("button:has-text('保存')")
-    assert "记好了" in page.locator(".flash").inner_text()
+    assert "记好了" in page.locator(".flash.success").inner_text()
     assert count_rows(app, PracticeRecord, trainee_id=trainee) == before + 1
 
     page.go_back()  # the form again, as the browser kept or refetched it
@@ -66,7 +66,7 @@ def test_back_and_save_again_asks_before_storing_the_same_sale_twice(
     fill_sale(page, photo=str(photo))
     page.click("button:has-text('保存')")
     page.click("button:has-text('不是，这是另一笔，也记上')")
-    assert "记好了" in page.locator(".flash").inner_text()
+    assert "记好了" in page.locator(".flash.success").inner_text()
     assert count_rows(app, PracticeRecord, trainee_id=trainee) == before + 2
     with app.app_context():
         newest = db.session.scalars(
@@ -96,7 +96,7 @@ def test_back_and_save_again_asks_before_storing_the_same_visit_twice(app, live_
 
     fill()
     page.click("button:has-text('保存回访记录')")
-    assert "回访记录已保存。" in page.locator(".flash").inner_text()
+    assert "回访记录已保存。" in page.locator(".flash.success").inner_text()
     page.go_back()
     fill()
     page.click("button:has-text('保存回访记录')")
