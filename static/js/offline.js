@@ -25,10 +25,15 @@
   var settled = [];  // what must be done before the first sync of this page
 
   function say(key, n) { return (T[key] || key).replace("{n}", n); }
-  function when(iso) {
-    return new Date(iso).toLocaleString(document.documentElement.lang || "zh-CN", {
-      timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit"
-    });
+  function when(iso) {  // Asia/Shanghai, as every page shows times: 12月2日 09:30
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    var time = parts.hour + ":" + parts.minute;
+    return document.documentElement.lang === "en"
+      ? parts.month + "/" + parts.day + " " + time
+      : parts.month + "月" + parts.day + "日 " + time;
   }
   function newUuid() {
     if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
