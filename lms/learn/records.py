@@ -16,10 +16,10 @@ from lms.errors import RecordGone, StaleVersion, UuidTaken, ValidationError
 from lms.forms import ConfirmForm, posted_version
 from lms.models import LIVE_STATUSES, PracticeRecord, PracticeTask, RecordStatus
 from lms.permissions import acting_user
-from lms.services import practice
+from lms.services import learning, practice
 
 from .forms import UNITS, PracticeForm
-from .views import _current, bp
+from .views import bp
 
 
 def _my_record_or_404(record_id: int) -> PracticeRecord:
@@ -64,7 +64,7 @@ def practice_list():
 @bp.route("/practice/new", methods=["GET", "POST"])
 def practice_new():
     me = acting_user()
-    task = _current(PracticeTask, request.values.get("task"))
+    task = learning.current(PracticeTask, request.values.get("task"))
     form = PracticeForm()
     if request.method == "GET":
         form.uuid.data = new_uuid()

@@ -39,15 +39,8 @@ bp = Blueprint("learn", __name__, url_prefix="/learn")
 guard_blueprint(bp, Role.TRAINEE)
 
 
-def _current(model, slug: str | None):
-    """The course, lesson or practice task with this slug, unless it has been archived."""
-    if not slug:
-        return None
-    return db.session.scalar(select(model).where(model.slug == slug, model.archived_at.is_(None)))
-
-
 def _current_or_404(model, slug: str):
-    return _current(model, slug) or abort(404)
+    return learning.current(model, slug) or abort(404)
 
 
 @bp.get("/")
@@ -183,14 +176,7 @@ def quiz(slug: str):
         )
     if not form.validate_on_submit():
         abort(400)
-    chosen = {
-        item.id: {
-            int(v)
-            for v in request.form.getlist(f"q{item.id}")
-            if v.isascii() and v.isdigit() and len(v) < 3
-        }
-        for item in items
-    }
+    chosen = learning.chosen_answers(items, request.form.getlist)
 
     def again(status: int, *, keep: bool, errors=None, uuid=None):
         return render_template(

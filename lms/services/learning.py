@@ -165,6 +165,24 @@ def mark_learned(trainee: User, lesson: Lesson) -> LessonProgress:
     )
 
 
+def current(model, slug: str | None):
+    """The course, lesson or practice task with this slug, unless it has been archived."""
+    if not slug:
+        return None
+    return db.session.scalar(select(model).where(model.slug == slug, model.archived_at.is_(None)))
+
+
+def chosen_answers(items: list[QuizItem], getlist) -> dict[int, set[int]]:
+    """The options chosen for each item, from posted values (`getlist(f"q{item.id}")`);
+    anything that is not a small option number is no answer."""
+    return {
+        item.id: {
+            int(v) for v in getlist(f"q{item.id}") if v.isascii() and v.isdigit() and len(v) < 3
+        }
+        for item in items
+    }
+
+
 def quiz_items(course: Course) -> list[QuizItem]:
     """The course quiz: the current quiz items of its current lessons, in lesson order."""
     return [item for lesson in course.lessons for item in lesson.quiz_items]

@@ -192,13 +192,7 @@ def _written(written: Written, record) -> Answer:
 
 
 def _practice_record(user: User, uuid: str, data: dict, base_version: int) -> Answer:
-    task = None
-    if slug := _text(data, "task"):
-        task = db.session.scalar(
-            select(PracticeTask).where(
-                PracticeTask.slug == slug, PracticeTask.archived_at.is_(None)
-            )
-        )
+    task = learning.current(PracticeTask, _text(data, "task"))
     entry = practice.PracticeInput(
         kind=_text(data, "kind"),
         happened_on=_text(data, "happened_on"),
@@ -265,9 +259,7 @@ def _visit(user: User, uuid: str, data: dict, base_version: int) -> Answer:
 
 
 def _lesson_learned(user: User, uuid: str, data: dict, base_version: int) -> Answer:
-    lesson = db.session.scalar(
-        select(Lesson).where(Lesson.slug == _text(data, "lesson"), Lesson.archived_at.is_(None))
-    )
+    lesson = learning.current(Lesson, _text(data, "lesson"))
     if lesson is None:
         raise ValidationError({"lesson": _("这一课已经不在了。")})
     before = learning.learned_lesson_ids(user, lesson.course)
@@ -280,20 +272,11 @@ def _lesson_learned(user: User, uuid: str, data: dict, base_version: int) -> Ans
 
 
 def _quiz_attempt(user: User, uuid: str, data: dict, base_version: int) -> Answer:
-    course = db.session.scalar(
-        select(Course).where(Course.slug == _text(data, "course"), Course.archived_at.is_(None))
-    )
+    course = learning.current(Course, _text(data, "course"))
     if course is None:
         raise ValidationError({"course": _("这门课已经不在了。")})
     items = learning.quiz_items(course)
-    chosen = {
-        item.id: {
-            int(v)
-            for v in _texts(data, f"q{item.id}")
-            if v.isascii() and v.isdigit() and len(v) < 3
-        }
-        for item in items
-    }
+    chosen = learning.chosen_answers(items, lambda name: _texts(data, name))
     existed = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.uuid == uuid))
     try:
         result = learning.submit_quiz(user, course, chosen, uuid=uuid)
