@@ -43,6 +43,12 @@ class RecordGone(LmsError):
     """The record was deleted (by its owner) before this request reached it."""
 
 
+def json_error(status: int, code: str, message: str):
+    """An API error: `{"error": {"code": …, "message": …}}`, the code stable, the message in the
+    user's language."""
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
 API_CODES = {
     400: "bad_request",
     401: "login_required",
@@ -71,8 +77,7 @@ def register_error_pages(app: Flask) -> None:
 
     def page(code: int, message: str):
         if request.path.startswith("/api/"):  # the API answers in JSON, with a stable code
-            body = {"error": {"code": API_CODES.get(code, "error"), "message": message}}
-            return jsonify(body), code
+            return json_error(code, API_CODES.get(code, "error"), message)
         return render_template("errors/error.html", code=code, message=message), code
 
     def write_conflict(error):

@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from lms.clock import utcnow
 from lms.db import db
-from lms.errors import ValidationError
+from lms.errors import ValidationError, json_error
 from lms.forms import read_upload
 from lms.models import Role
 from lms.permissions import acting_user
@@ -19,16 +19,12 @@ from lms.services import consent, sync
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def error(status: int, code: str, message: str, **extra):
-    return jsonify({"error": {"code": code, "message": message, **extra}}), status
-
-
 @bp.before_request
 def _signed_in_with_consent():
     if not current_user.is_authenticated:
-        return error(401, "login_required", _("请先登录。"))
+        return json_error(401, "login_required", _("请先登录。"))
     if current_user.role is Role.TRAINEE and consent.current_consent(acting_user()) is None:
-        return error(403, "consent_required", _("请先打开学堂，看过并同意个人信息说明。"))
+        return json_error(403, "consent_required", _("请先打开学堂，看过并同意个人信息说明。"))
     return None
 
 
@@ -53,9 +49,9 @@ def sync_entries():
     body = request.get_json(silent=True)
     entries = body.get("entries") if isinstance(body, dict) else None
     if not isinstance(entries, list):
-        return error(400, "bad_request", _("上传的内容格式不对。"))
+        return json_error(400, "bad_request", _("上传的内容格式不对。"))
     if len(entries) > sync.MAX_ENTRIES:
-        return error(413, "too_many_entries", _("一次最多上传%(n)d条。", n=sync.MAX_ENTRIES))
+        return json_error(413, "too_many_entries", _("一次最多上传%(n)d条。", n=sync.MAX_ENTRIES))
     answers = sync.apply(acting_user(), entries)
     return jsonify(
         {
@@ -69,10 +65,10 @@ def sync_entries():
 def sync_photo(uuid: str):
     """The evidence photo of a practice record already synced, one per request."""
     if current_user.role is not Role.TRAINEE:
-        return error(403, "forbidden", _("你的账号不能上传这种记录。"))
+        return json_error(403, "forbidden", _("你的账号不能上传这种记录。"))
     data = read_upload(request.files.get("photo"))
     if not data:
-        return error(400, "bad_request", _("请选择一张照片。"))
+        return json_error(400, "bad_request", _("请选择一张照片。"))
     try:
         answer = sync.attach_photo(acting_user(), uuid, data)
     except ValidationError as e:
