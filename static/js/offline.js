@@ -228,13 +228,15 @@
     });
   }
 
+  function keepAs(entry, state, answer) {  // the server said no: kept for the person, with why
+    entry.state = state;
+    entry.errors = answer.errors || null;
+    entry.message = answer.message || null;
+    return kv.set(entry.uuid, entry, entries).then(function () { return 0; });
+  }
+
   function settle(entry, result, token) {
-    if (result.status === "rejected" || result.status === "conflict") {
-      entry.state = result.status;
-      entry.errors = result.errors || null;
-      entry.message = result.message || null;
-      return kv.set(entry.uuid, entry, entries).then(function () { return 0; });
-    }
+    if (result.status === "rejected" || result.status === "conflict") return keepAs(entry, result.status, result);
     var arrived = entry.state === "sending" && result.status === "duplicate";  // by the form, photo too
     if (!entry.photo || arrived) return kv.del(entry.uuid, entries).then(function () { return arrived ? 0 : 1; });
     var form = new FormData();
@@ -244,10 +246,7 @@
     }).then(function (response) {
       return response.json().then(function (answer) {
         if (response.ok && answer.status !== "conflict") return kv.del(entry.uuid, entries).then(function () { return 1; });
-        entry.state = response.ok ? "conflict" : "rejected";
-        entry.errors = answer.errors || null;
-        entry.message = answer.message || null;
-        return kv.set(entry.uuid, entry, entries).then(function () { return 0; });
+        return keepAs(entry, response.ok ? "conflict" : "rejected", answer);
       });
     });  // a network failure keeps the entry: it is sent again, a duplicate, then its photo
   }
