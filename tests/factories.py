@@ -5,6 +5,7 @@ from itertools import count
 
 from sqlalchemy import select
 
+from lms.clock import local_today
 from lms.db import db
 from lms.models import (
     Cohort,
@@ -145,3 +146,16 @@ def make_record(
     db.session.add(record)
     db.session.flush()
     return record
+
+
+def sale_form(**overrides) -> dict[str, str]:
+    """What a trainee's practice form posts for a sale of 30 eggs for ¥45 today."""
+    return {
+        "kind": "sale",
+        "happened_on": local_today().isoformat(),
+        "channel": "wechat_group",
+        "product": "土鸡蛋",
+        "quantity": "30",
+        "unit": "个",
+        "amount": "45",
+    } | overrides

@@ -33,7 +33,15 @@ from lms.models import (
     User,
 )
 from tests.conftest import PASSWORD, count_rows, serving
-from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
+from tests.factories import (
+    assign,
+    enroll,
+    make_cohort,
+    make_programme,
+    make_record,
+    make_user,
+    sale_form,
+)
 
 N = 8
 TODAY = local_today()
@@ -103,18 +111,7 @@ def people(app, mini_curriculum):
 
 
 def sale(uuid: str, **overrides) -> dict:
-    data = {
-        "uuid": uuid,
-        "kind": "sale",
-        "happened_on": TODAY.isoformat(),
-        "channel": "wechat_group",
-        "product": "土鸡蛋",
-        "quantity": "30",
-        "unit": "个",
-        "amount": "45.50",
-    }
-    data.update(overrides)
-    return data
+    return sale_form(**{"uuid": uuid, "amount": "45.50", **overrides})
 
 
 def test_the_same_sale_sent_by_eight_clients_at_once_is_stored_once(app, people):

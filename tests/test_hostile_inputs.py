@@ -30,7 +30,15 @@ from lms.extensions import limiter
 from lms.inputs import CONTROL
 from lms.models import Course, FollowUpVisit, Lesson, MentorAssignment, Role
 from tests.conftest import PASSWORD
-from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
+from tests.factories import (
+    assign,
+    enroll,
+    make_cohort,
+    make_programme,
+    make_record,
+    make_user,
+    sale_form,
+)
 
 TODAY = local_today()
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -396,15 +404,7 @@ JSON_VALUES = st.recursive(
     max_leaves=8,
 )
 SYNC_FIELDS = ["uuid", "kind", "client_time", "base_version", "user_id", "data"]
-SALE = {
-    "kind": "sale",
-    "happened_on": TODAY.isoformat(),
-    "channel": "wechat_group",
-    "product": "土鸡蛋",
-    "quantity": "30",
-    "unit": "个",
-    "amount": "45",
-}
+SALE = sale_form()
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -61,6 +61,13 @@ def user_id(app, phone: str) -> int:
         return db.session.scalar(select(User.id).where(User.phone == phone))
 
 
+def fill_sale(page, product: str, quantity: str, unit: str, amount: str) -> None:
+    page.fill("input[name=product]", product)
+    page.fill("input[name=quantity]", quantity)
+    page.fill("input[name=unit]", unit)
+    page.fill("input[name=amount]", amount)
+
+
 def start(page, base: str, phone: str) -> None:
     log_in(page, base, phone)
     page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)", timeout=WAIT)
@@ -101,10 +108,7 @@ def test_a_trainee_reads_a_lesson_and_logs_a_sale_with_a_photo_offline(app, live
     assert page.locator("h1").inner_text() == "没有网络"
 
     page.goto(f"{live_server}/learn/practice/new")
-    page.fill("input[name=product]", "离线土鸡蛋")
-    page.fill("input[name=quantity]", "30")
-    page.fill("input[name=unit]", "个")
-    page.fill("input[name=amount]", "45")
+    fill_sale(page, "离线土鸡蛋", "30", "个", "45")
     page.set_input_files(
         "input[name=photo]", {"name": "egg.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
     )
@@ -180,10 +184,7 @@ def test_another_person_on_the_same_phone_neither_sends_nor_loses_the_first_ones
     wait_kept(page, "/learn/practice/new")
     page.context.set_offline(True)
     page.goto(f"{live_server}/learn/practice/new")
-    page.fill("input[name=product]", "第一个人的蜂蜜")
-    page.fill("input[name=quantity]", "2")
-    page.fill("input[name=unit]", "瓶")
-    page.fill("input[name=amount]", "120")
+    fill_sale(page, "第一个人的蜂蜜", "2", "瓶", "120")
     page.click("main button[type=submit]")
     page.wait_for_url("**/pending?saved=*")
 
@@ -231,10 +232,7 @@ def test_a_sale_whose_connection_drops_mid_send_arrives_once_later(app, live_ser
 
     page.route("**/learn/practice/new", drop)
     page.goto(f"{live_server}/learn/practice/new")
-    page.fill("input[name=product]", "断网的核桃")
-    page.fill("input[name=quantity]", "5")
-    page.fill("input[name=unit]", "斤")
-    page.fill("input[name=amount]", "60")
+    fill_sale(page, "断网的核桃", "5", "斤", "60")
     with page.expect_event("requestfailed", lambda r: r.method == "POST", timeout=WAIT):
         page.click("main button[type=submit]")  # the copy is kept first, then the post is lost
     page.unroute("**/learn/practice/new")
@@ -248,10 +246,7 @@ def test_a_sale_whose_connection_drops_mid_send_arrives_once_later(app, live_ser
     assert len(records(app, "断网的核桃")) == 1
 
     page.goto(f"{live_server}/learn/practice/new")  # a post that arrives is not doubled
-    page.fill("input[name=product]", "有网的核桃")
-    page.fill("input[name=quantity]", "5")
-    page.fill("input[name=unit]", "斤")
-    page.fill("input[name=amount]", "60")
+    fill_sale(page, "有网的核桃", "5", "斤", "60")
     page.click("main button[type=submit]")
     page.wait_for_url("**/learn/practice#r*")
     page.wait_for_function(
@@ -277,10 +272,7 @@ def test_an_entry_the_server_refuses_is_opened_fixed_and_then_arrives(app, live_
     wait_kept(page, "/learn/practice/new")
     page.context.set_offline(True)
     page.goto(f"{live_server}/learn/practice/new")
-    page.fill("input[name=product]", "写错钱的板栗")
-    page.fill("input[name=quantity]", "3")
-    page.fill("input[name=unit]", "斤")
-    page.fill("input[name=amount]", "三十")
+    fill_sale(page, "写错钱的板栗", "3", "斤", "三十")
     page.click("main button[type=submit]")
     page.wait_for_url("**/pending?saved=*")
     page.context.set_offline(False)

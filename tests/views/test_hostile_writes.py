@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 from lms.clock import local_today
 from lms.db import db
 from lms.models import FollowUpVisit, PracticeRecord, QuizAttempt, RecordStatus, Role, RungPromotion
-from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
+from tests.factories import (
+    assign,
+    enroll,
+    make_cohort,
+    make_programme,
+    make_record,
+    make_user,
+    sale_form,
+)
 
 TODAY = local_today()
 HOSTILE = ["", "abc", "-1", "0", "1" * 5000, "\x00", "１", "99999999999999999999", "NaN", "1.0"]
@@ -34,28 +42,15 @@ def unchanged(app, record) -> None:
         assert (stored.version, stored.status) == (1, RecordStatus.SELF_REPORTED)
 
 
-def sale(**overrides):
-    data = {
-        "kind": "sale",
-        "happened_on": TODAY.isoformat(),
-        "channel": "wechat_group",
-        "product": "土鸡蛋",
-        "quantity": "30",
-        "unit": "个",
-        "amount": "45",
-    }
-    return {**data, **overrides}
-
-
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_versions_and_tokens_from_a_trainee(app, world, login, value):
     client = login(world["trainee"])
     record = world["record"]
     for url, data in [
-        (f"/learn/practice/{record.id}/edit", sale(version=value, staged_photo=value)),
+        (f"/learn/practice/{record.id}/edit", sale_form(version=value, staged_photo=value)),
         (f"/learn/practice/{record.id}/delete", {"version": value}),
-        ("/learn/practice/new", sale(uuid=value, version=value, staged_photo=value)),
-        ("/learn/practice/new", sale(uuid=world["theirs"].uuid, version=value)),
+        ("/learn/practice/new", sale_form(uuid=value, version=value, staged_photo=value)),
+        ("/learn/practice/new", sale_form(uuid=world["theirs"].uuid, version=value)),
         ("/learn/courses/basics/quiz", {"uuid": value, "q1": value}),
     ]:
         response = client.post(url, data=data)

@@ -11,7 +11,7 @@ from lms.db import db
 from lms.inputs import MAX_YEAR
 from lms.models import Cohort, FollowUpVisit, PracticeRecord, Programme, Role, User
 from tests.conftest import count_rows, form_errors
-from tests.factories import assign, enroll, make_cohort, make_programme, make_user
+from tests.factories import assign, enroll, make_cohort, make_programme, make_user, sale_form
 
 TODAY = local_today()
 
@@ -27,19 +27,6 @@ def people(app, mini_curriculum):
         assign(mentor, cohort=cohort, starts_on=TODAY - timedelta(days=10))
         db.session.commit()
         return {"lead": lead, "mentor": mentor, "trainee": trainee, "programme": programme}
-
-
-def sale(**overrides):
-    data = {
-        "kind": "sale",
-        "happened_on": TODAY.isoformat(),
-        "channel": "wechat_group",
-        "product": "土鸡蛋",
-        "quantity": "30",
-        "unit": "个",
-        "amount": "45",
-    }
-    return {**data, **overrides}
 
 
 @pytest.mark.parametrize(
@@ -59,7 +46,7 @@ def sale(**overrides):
 )
 def test_a_hostile_sale_is_explained_and_stores_nothing(app, people, login, overrides, message):
     client = login(people["trainee"])
-    response = client.post("/learn/practice/new", data=sale(**overrides))
+    response = client.post("/learn/practice/new", data=sale_form(**overrides))
     assert response.status_code == 422
     assert form_errors(response.get_data(as_text=True)) == [message]
     assert count_rows(app, PracticeRecord) == 0
@@ -67,7 +54,9 @@ def test_a_hostile_sale_is_explained_and_stores_nothing(app, people, login, over
 
 def test_full_width_digits_are_read_as_digits(app, people, login):
     client = login(people["trainee"])
-    response = client.post("/learn/practice/new", data=sale(amount="１２８．５０", quantity="３０"))
+    response = client.post(
+        "/learn/practice/new", data=sale_form(amount="１２８．５０", quantity="３０")
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(PracticeRecord.amount_fen)) == 12850
@@ -75,7 +64,7 @@ def test_full_width_digits_are_read_as_digits(app, people, login):
 
 def test_control_characters_are_refused_before_any_view(app, people, login):
     client = login(people["trainee"])
-    for data in (sale(product="蛋\x00"), sale(note="a\x1bb")):
+    for data in (sale_form(product="蛋\x00"), sale_form(note="a\x1bb")):
         response = client.post("/learn/practice/new", data=data)
         assert response.status_code == 400
         assert "控制字符" in response.get_data(as_text=True)

@@ -21,7 +21,7 @@ from lms.models import (
     RecordStatus,
 )
 from tests.conftest import form_errors
-from tests.factories import enroll, make_cohort, make_programme, make_record, make_user
+from tests.factories import enroll, make_cohort, make_programme, make_record, make_user, sale_form
 
 
 @pytest.fixture
@@ -177,20 +177,8 @@ def jpeg_with_exif(size=(3000, 2000)) -> bytes:
 
 
 def sale(**overrides):
-    today = local_today()
-    data = {
-        "uuid": "6f1c2d3e-0000-4000-8000-000000000001",
-        "kind": "sale",
-        "happened_on": today.isoformat(),
-        "channel": "wechat_group",
-        "product": "土鸡蛋",
-        "quantity": "30",
-        "unit": "个",
-        "amount": "45.5",
-        "note": "",
-    }
-    data.update(overrides)
-    return data
+    uuid = "6f1c2d3e-0000-4000-8000-000000000001"
+    return sale_form(**{"uuid": uuid, "amount": "45.5", "note": "", **overrides})
 
 
 def test_log_a_sale_with_a_photo_edit_it_and_see_monthly_totals(app, me, trainee):

@@ -20,7 +20,7 @@ from lms.models import (
     Role,
 )
 from lms.services import learning
-from tests.factories import assign, enroll, make_cohort, make_programme, make_user
+from tests.factories import assign, enroll, make_cohort, make_programme, make_user, sale_form
 
 TODAY = local_today()
 NOW = datetime.now(UTC).isoformat(timespec="seconds")
@@ -44,24 +44,12 @@ def people(app, mini_curriculum):
         return {"mentor": mentor, "other_mentor": other_mentor, "trainee": trainee, "other": other}
 
 
-def sale(**data):
-    return {
-        "kind": "sale",
-        "happened_on": TODAY.isoformat(),
-        "channel": "wechat_group",
-        "product": "土鸡蛋",
-        "quantity": "30",
-        "unit": "个",
-        "amount": "45",
-    } | data
-
-
 def entry(kind="practice_record", data=None, **fields):
     return {
         "uuid": str(uuids.uuid4()),
         "kind": kind,
         "client_time": NOW,
-        "data": sale() if data is None else data,
+        "data": sale_form() if data is None else data,
     } | fields
 
 
@@ -95,7 +83,7 @@ def rows(app, model, **where):
 
 def test_the_same_batch_twice_stores_each_entry_once(app, people, login):
     client = login(people["trainee"])
-    batch = [entry(), entry(data=sale(product="猕猴桃", amount="88.5"))]
+    batch = [entry(), entry(data=sale_form(product="猕猴桃", amount="88.5"))]
     assert [r["status"] for r in send(client, *batch)] == ["created", "created"]
     again = send(client, *batch)
     assert [r["status"] for r in again] == ["duplicate", "duplicate"]
@@ -112,10 +100,10 @@ def test_one_bad_entry_is_rejected_in_the_users_language_and_the_others_are_stor
     results = send(
         client,
         entry(),
-        entry(data=sale(amount="NaN")),
+        entry(data=sale_form(amount="NaN")),
         "not an entry",
         entry(kind="visit"),
-        entry(data=sale(product="蜂蜜")),
+        entry(data=sale_form(product="蜂蜜")),
     )
     assert [r["status"] for r in results] == [
         "created",
@@ -131,7 +119,7 @@ def test_one_bad_entry_is_rejected_in_the_users_language_and_the_others_are_stor
 
 def test_a_200_entry_batch_is_one_request(app, people, login):
     client = login(people["trainee"])
-    batch = [entry(data=sale(product=f"鸡蛋{i}")) for i in range(200)]
+    batch = [entry(data=sale_form(product=f"鸡蛋{i}")) for i in range(200)]
     results = send(client, *batch)
     assert {r["status"] for r in results} == {"created"} and len(results) == 200
     assert rows(app, PracticeRecord) == 200
@@ -141,10 +129,10 @@ def test_an_edit_applies_to_its_version_and_a_stale_one_overwrites_nothing(app, 
     client = login(people["trainee"])
     first = entry()
     (created,) = send(client, first)
-    edit = first | {"data": sale(amount="50"), "base_version": created["version"]}
+    edit = first | {"data": sale_form(amount="50"), "base_version": created["version"]}
     (updated,) = send(client, edit)
     assert updated["status"] == "updated" and updated["version"] == created["version"] + 1
-    stale = first | {"data": sale(amount="99999"), "base_version": created["version"]}
+    stale = first | {"data": sale_form(amount="99999"), "base_version": created["version"]}
     (conflict,) = send(client, stale)
     assert conflict["status"] == "conflict" and conflict["version"] == updated["version"]
     assert "没有用手机上的内容覆盖" in conflict["message"]
@@ -161,7 +149,7 @@ def test_a_sync_after_verification_cannot_change_the_verified_record(app, people
         f"/mentor/records/{created['id']}/verify", data={"version": str(created["version"])}
     )
     assert response.status_code == 302
-    edit = first | {"data": sale(amount="99999"), "base_version": created["version"]}
+    edit = first | {"data": sale_form(amount="99999"), "base_version": created["version"]}
     (answer,) = send(trainee, edit)
     assert answer["status"] == "conflict" and "已核实" in answer["message"]
     with app.app_context():
@@ -176,7 +164,7 @@ def test_a_trainee_cannot_sync_for_someone_else(app, people, login):
     mine = entry()
     send(client, mine)
     other = login(people["other"], target=app.test_client())
-    (taken,) = send(other, mine | {"data": sale(amount="1")})
+    (taken,) = send(other, mine | {"data": sale_form(amount="1")})
     assert taken["status"] == "rejected" and "uuid" in taken["errors"]
     (foreign,) = send(other, entry(user_id=people["trainee"].id))
     assert foreign["status"] == "rejected" and "另一个账号" in foreign["errors"]["user_id"]
@@ -227,7 +215,7 @@ def test_a_client_time_in_the_future_says_what_to_fix_and_is_accepted_once_fixed
     assert "手机设置里把日期和时间改对" in answer["errors"]["client_time"]
     (fixed,) = send(client, wrong | {"client_time": NOW})
     assert fixed["status"] == "created"
-    (future_sale,) = send(client, entry(data=sale(happened_on="2100-01-01")))
+    (future_sale,) = send(client, entry(data=sale_form(happened_on="2100-01-01")))
     assert future_sale["errors"] == {"happened_on": "日期不能晚于今天。"}
 
 
@@ -242,8 +230,8 @@ def test_a_client_time_in_the_future_says_what_to_fix_and_is_accepted_once_fixed
         {"base_version": 2**40},
         {"base_version": "NaN"},
         {"data": {"product": {"$gt": ""}}},
-        {"data": sale(product="a\x00b")},
-        {"data": sale(note="x" * 100_000)},
+        {"data": sale_form(product="a\x00b")},
+        {"data": sale_form(note="x" * 100_000)},
         {"data": []},
     ],
 )
