@@ -16,7 +16,7 @@ from lms.errors import RecordGone, StaleVersion, UuidTaken, ValidationError
 from lms.forms import ConfirmForm, posted_version
 from lms.models import LIVE_STATUSES, PracticeRecord, PracticeTask, RecordStatus
 from lms.permissions import acting_user
-from lms.services import learning, practice
+from lms.services import learning, practice, practice_photos
 
 from .forms import UNITS, PracticeForm
 from .views import bp
@@ -195,7 +195,7 @@ def practice_photo(record_id: int):
     record = _my_record_or_404(record_id)
     if not record.photo:
         abort(404)
-    return practice.send_photo(record)
+    return practice_photos.send_photo(record)
 
 
 class _RecordData:

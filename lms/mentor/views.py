@@ -15,7 +15,7 @@ from lms.forms import ConfirmForm, posted_version
 from lms.inputs import small_int, to_id
 from lms.models import FollowUpVisit, PracticeRecord, Role
 from lms.permissions import acting_user, get_assigned_trainee_or_404, guard_blueprint, is_assigned
-from lms.services import caseload, ladder, learning, practice, schedule, visits
+from lms.services import caseload, ladder, learning, practice_photos, schedule, visits
 from lms.services import signoff as rungs
 
 from .forms import (
@@ -242,7 +242,7 @@ def record_photo(record_id: int):
     record = _followed_or_404(PracticeRecord, record_id)
     if not record.photo:
         abort(404)
-    return practice.send_photo(record)
+    return practice_photos.send_photo(record)
 
 
 @bp.route("/trainees/<id:trainee_id>/signoff", methods=["GET", "POST"])
