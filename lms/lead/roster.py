@@ -17,7 +17,7 @@ from lms.errors import StaleVersion
 from lms.forms import read_upload
 from lms.permissions import acting_user, get_programme_or_404
 from lms.security import no_store
-from lms.services import files, roster, roster_import
+from lms.services import files, roster, roster_files, roster_import
 
 from .forms import RosterConfirmForm, RosterForm
 from .views import bp
@@ -69,7 +69,7 @@ def roster_upload(programme_id: int):
         return render_template("lead/roster_upload.html", programme=programme, form=form), 422
     try:
         result = roster.preview(programme, filename, data)
-    except roster.RosterUnreadable as e:
+    except roster_files.RosterUnreadable as e:
         form.file.errors = [str(e)]
         return render_template("lead/roster_upload.html", programme=programme, form=form), 422
     # Keep the file until the lead confirms, so the rows imported are the rows previewed.

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.db import db
 from lms.models import AuditEvent, Enrollment, HouseholdCategory, Role, TraineeProfile, User
-from lms.services import roster, roster_import
+from lms.services import roster, roster_files, roster_import
 from tests.factories import enroll, make_cohort, make_programme, make_user
 
 HEADER = "姓名,手机号,性别,出生年份,村,农户类别,基线级别,基线月网店收入,主要产品,培训班"
@@ -153,9 +153,9 @@ def test_header_problems_and_unreadable_files(programme):
         "第1行：缺少「村」这一列。",
         "第1行：缺少「培训班」这一列。",
     ]
-    with pytest.raises(roster.RosterUnreadable):
+    with pytest.raises(roster_files.RosterUnreadable):
         roster.preview(programme, "a.pdf", b"%PDF")
-    with pytest.raises(roster.RosterUnreadable):
+    with pytest.raises(roster_files.RosterUnreadable):
         roster.preview(programme, "a.xlsx", b"not a zip")
 
 
@@ -302,9 +302,9 @@ def test_a_damaged_or_hostile_workbook_is_a_bad_file_not_a_crash(programme):
         b'<sheetData><row><c t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>'
     )
     for data in (broken, entities):
-        with pytest.raises(roster.RosterUnreadable):
+        with pytest.raises(roster_files.RosterUnreadable):
             roster.preview(programme, "a.xlsx", data)
-    with pytest.raises(roster.RosterUnreadable):  # a field past csv's limit
+    with pytest.raises(roster_files.RosterUnreadable):  # a field past csv's limit
         roster.preview(programme, "a.csv", ("姓名\n" + "x" * 200_000 + "\n").encode())
     nul = roster.preview(programme, "a.csv", csv_bytes([GOOD[0].replace("王秀兰", "王\x00")]))
     assert "这一行有看不见的控制字符，请在表格里删掉后再上传。" in nul.rows[0].problems
@@ -322,7 +322,7 @@ def test_a_million_rows_are_not_read_to_find_there_are_too_many(programme):
     )
     assert len(data) < 8 * 1024 * 1024  # it fits the upload limit
     started = time.perf_counter()
-    with pytest.raises(roster.RosterUnreadable, match="一次最多导入5000行"):
+    with pytest.raises(roster_files.RosterUnreadable, match="一次最多导入5000行"):
         roster.preview(programme, "a.xlsx", data)  # refused from the archive's own sizes
     # Just over the limit: read up to one row past it, no more.
     rows = b"".join(
