@@ -287,9 +287,11 @@ def test_an_entry_the_server_refuses_is_opened_fixed_and_then_arrives(app, live_
     page.fill("input[name=amount]", "30")
     page.click("main button[type=submit]")
     page.wait_for_url("**/pending?saved=*")
-    page.wait_for_function(
-        "() => document.querySelectorAll('#pending li.entry').length === 0", timeout=WAIT
+    page.wait_for_function(  # the list starts empty until the script fills it: wait for the sync
+        "() => document.querySelector('#sync-status').textContent.includes('没有待上传')",
+        timeout=WAIT,
     )
+    assert page.locator("#pending li.entry").count() == 0
     (record,) = records(app, "写错钱的板栗")
     assert record.amount_fen == 3000
     page.context.close()
