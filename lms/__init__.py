@@ -17,6 +17,7 @@ from lms.extensions import babel, compress, csrf, limiter, login_manager, migrat
 from lms.inputs import IdConverter, refuse_control_characters
 from lms.logs import install_redaction
 from lms.offline import init_offline
+from lms.reporting import facts as _facts  # noqa: F401  (its hooks keep trainee_facts true)
 from lms.security import init_security
 
 

@@ -1,4 +1,4 @@
-"""Flask commands: users, curricula, files, backup, restore, demo, synth."""
+"""Flask commands: users, curricula, files, facts, backup, restore, demo, synth."""
 
 import time
 from pathlib import Path
@@ -6,17 +6,19 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from lms.db import db
 from lms.errors import LmsError, ValidationError
-from lms.models import Role
+from lms.models import Role, TraineeProfile
+from lms.reporting import facts
 from lms.services import accounts, backup, curricula, demo, files, synth
 from lms.services.curriculum_files import load_tree
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 curricula_cli = AppGroup("curricula", help="Check and import the course files.")
 files_cli = AppGroup("files", help="Uploaded files: photos, staged forms, rosters.")
+facts_cli = AppGroup("facts", help="The per-trainee facts the read side keeps on every write.")
 
 
 def _curricula_path(path: str | None) -> Path:
@@ -83,6 +85,30 @@ def sweep_command() -> None:
     report = files.sweep()
     db.session.commit()
     click.echo(report.summary())
+
+
+@facts_cli.command("rebuild")
+def facts_rebuild_command() -> None:
+    """Recompute every trainee's facts from the records (once after upgrading to the release
+    that added them, or after loading rows by hand)."""
+    started = time.perf_counter()
+    n = facts.rebuild()
+    db.session.commit()
+    click.echo(f"facts rebuilt for {n} trainees in {time.perf_counter() - started:.1f}s")
+
+
+@facts_cli.command("check")
+def facts_check_command() -> None:
+    """Compare the stored facts of every trainee with a live computation; exit 1 on a difference."""
+    ids = sorted(db.session.scalars(select(TraineeProfile.user_id)))
+    wrong = {}
+    for i in range(0, len(ids), facts.CHUNK):
+        wrong.update(facts.differences(ids[i : i + facts.CHUNK]))
+    for trainee_id, (kept, live) in list(wrong.items())[:20]:
+        click.echo(f"trainee {trainee_id}: stored {kept} live {live}")
+    click.echo(f"facts checked for {len(ids)} trainees: {len(wrong)} differ")
+    if wrong:
+        raise SystemExit(1)
 
 
 @click.command("backup")
@@ -160,6 +186,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(curricula_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(facts_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)

@@ -76,7 +76,12 @@ def insert_once(model, values: dict, *keys: str) -> bool:
         .on_conflict_do_nothing(index_elements=list(keys))
         .returning(*model.__table__.primary_key.columns)  # no row back: nothing was inserted
     )
-    return db.session.connection().execute(statement).first() is not None
+    stored = db.session.connection().execute(statement).first() is not None
+    if stored and "trainee_id" in values:  # the ORM's flush hook does not see this INSERT
+        from lms.reporting.facts import touch
+
+        touch(values["trainee_id"])
+    return stored
 
 
 def flush_versioned() -> None:

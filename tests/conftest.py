@@ -19,6 +19,8 @@ from lms import create_app
 from lms.config import TestConfig
 from lms.db import db
 from lms.extensions import limiter
+from lms.models import TraineeProfile
+from lms.reporting import facts
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -95,13 +97,25 @@ def empty_tables(app) -> None:
                     conn.execute(table.delete())
 
 
+def check_facts(app) -> None:
+    """Whatever a test wrote, the facts kept on write equal a live computation from the records:
+    every test of a write path is also a test that the facts followed it."""
+    with app.app_context():
+        db.session.remove()
+        ids = sorted(db.session.scalars(sa.select(TraineeProfile.user_id)))
+        wrong = facts.differences(ids)
+        db.session.remove()
+    assert not wrong, f"trainee_facts differ from the live computation: {wrong}"
+
+
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
-    """Empty every table, and forget every login throttle count, after each test that used the
-    app."""
+    """After each test that used the app: check the facts kept on write, empty every table, and
+    forget every login throttle count."""
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
+        check_facts(app)
         empty_tables(app)
         with app.app_context():
             limiter.reset()

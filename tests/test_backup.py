@@ -11,7 +11,15 @@ from lms import create_app
 from lms.clock import local_today
 from lms.config import TestConfig
 from lms.db import db
-from lms.models import ConsentRecord, FollowUpVisit, PracticeRecord, Role, TraineeProfile, User
+from lms.models import (
+    ConsentRecord,
+    FollowUpVisit,
+    PracticeRecord,
+    Role,
+    TraineeFacts,
+    TraineeProfile,
+    User,
+)
 from lms.services import backup, files, practice
 from tests.conftest import PASSWORD
 from tests.factories import make_user
@@ -66,7 +74,14 @@ def test_backup_damage_restore_loses_nothing(fresh_url, tmp_path):
     assert "backup written" in result.output and archive.stat().st_size > 0
 
     with app.app_context():  # damage: people and records gone, the photo overwritten
-        for model in (ConsentRecord, FollowUpVisit, PracticeRecord, TraineeProfile, User):
+        for model in (
+            TraineeFacts,
+            ConsentRecord,
+            FollowUpVisit,
+            PracticeRecord,
+            TraineeProfile,
+            User,
+        ):
             db.session.execute(delete(model))
         db.session.commit()
         photo_path.write_bytes(b"not a photo")

@@ -13,6 +13,7 @@ from lms.models.curriculum import (
     RungPracticeRequirement,
     Tier,
 )
+from lms.models.facts import TraineeFacts
 from lms.models.followup import (
     FollowUpVisit,
     Observation,
@@ -37,6 +38,7 @@ from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
 from lms.models.progress import CourseCompletion, LessonProgress, QuizAttempt
 
 __all__ = [
+    "TraineeFacts",
     "FollowUpVisit",
     "Observation",
     "Outcome",

@@ -4,7 +4,8 @@ The rules, in days, are programme settings (defaults in brackets):
 
 * after a trainee completes a course that has practice tasks, a visit is due within [7] days;
 * after their first self-reported sale, within [14] days;
-* from enrolment, every [14] days during the first [90] days, then every [30] days;
+* from enrolment, every [14] days during the first [90] days, then every [30] days (counted
+  from the first enrolment in the programme: moving to another cohort does not restart it);
 * when a visit agrees a next follow-up date, a visit is due on that date.
 
 Each due follow-up has a window in which a visit satisfies it: from [3] days before the due date
@@ -204,14 +205,24 @@ def schedules(
             )
         )
     }
+    # The cadence runs from the first enrolment in the programme: a move never restarts it.
+    first = dict(
+        ((trainee_id, programme_id), on)
+        for trainee_id, programme_id, on in db.session.execute(
+            select(Enrollment.trainee_id, Cohort.programme_id, func.min(Enrollment.enrolled_on))
+            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+            .where(Enrollment.trainee_id.in_(ids))
+            .group_by(Enrollment.trainee_id, Cohort.programme_id)
+        ).all()
+    )
     enrolments: dict[int, tuple[date, Settings]] = {}
-    for trainee_id, enrolled_on, programme_id in db.session.execute(
-        select(Enrollment.trainee_id, Enrollment.enrolled_on, Cohort.programme_id)
+    for trainee_id, programme_id in db.session.execute(
+        select(Enrollment.trainee_id, Cohort.programme_id)
         .join(Cohort, Cohort.id == Enrollment.cohort_id)
         .where(Enrollment.trainee_id.in_(ids), Enrollment.left_on.is_(None))
         .order_by(Enrollment.enrolled_on)
-    ).all():
-        enrolments[trainee_id] = (enrolled_on, by_programme[programme_id])  # latest wins
+    ).all():  # the latest current enrolment wins
+        enrolments[trainee_id] = (first[(trainee_id, programme_id)], by_programme[programme_id])
     latest = (
         select(
             FollowUpVisit.trainee_id,

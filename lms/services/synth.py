@@ -25,6 +25,7 @@ from lms import models as m
 from lms.clock import local_today
 from lms.db import db
 from lms.errors import LmsError
+from lms.reporting import facts
 from lms.services.accounts import hash_password
 from lms.services.consent import NOTICE_VERSION
 from lms.services.synth_story import (
@@ -270,6 +271,7 @@ def build_programme(trainees: int, seed: int, *, today: date | None = None) -> S
         if sum(size for _, size, _ in chunk) >= CHUNK or cohort is cohorts[-1]:
             index = _build_chunk(b, chunk, index)
             chunk = []
+    facts.rebuild(programme_id=programme.id)  # bulk INSERTs pass by the hooks that keep them
     return b.report
 
 

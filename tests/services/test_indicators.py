@@ -144,7 +144,7 @@ def world(mini_curriculum, ctx):
             recorded_by_id=mentor.id,
         )
     )  # after the period
-    db.session.flush()
+    db.session.commit()  # the facts kept on write are refreshed as a request's commit does
     ctx_ = dash.build_context(Scope(programme.id), PERIOD, today=TODAY, locale="zh")
     return ctx_, {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "mentor": mentor, "c1": c1}
 
