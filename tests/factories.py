@@ -1,6 +1,6 @@
 """Plain factory functions: they add and flush, never commit."""
 
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 
 from sqlalchemy import select
@@ -158,4 +158,22 @@ def sale_form(**overrides) -> dict[str, str]:
         "quantity": "30",
         "unit": "个",
         "amount": "45",
+    } | overrides
+
+
+def visit_form(**overrides) -> dict:
+    """What a mentor's visit form posts for a phone visit today, with a next date agreed."""
+    today = local_today()
+    return {
+        "uuid": "",
+        "visited_on": today.isoformat(),
+        "mode": "phone",
+        "level_tool_use": "independent",
+        "level_info_analysis": "with_help",
+        "level_online_coordination": "with_help",
+        "level_resource_innovation": "not_yet",
+        "note_tool_use": "自己会上架了",
+        "problem_tags": ["logistics"],
+        "actions": "试试县里的冷链",
+        "next_due_on": (today + timedelta(days=10)).isoformat(),
     } | overrides

@@ -28,6 +28,7 @@ from lms.permissions import (
     get_programme_or_404,
     get_programme_trainee_or_404,
 )
+from lms.reporting import needs
 from lms.security import no_store
 from lms.services import consent as consents
 from lms.services import dashboard as dash
@@ -89,10 +90,12 @@ def _filters(ctx) -> dict:
 def dashboard(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     ctx = _context(programme)
+    today = local_today()
     return render_template(
         "lead/dashboard.html",
         programme=programme,
         ctx=ctx,
+        needs={why: needs.count(programme.id, today, why=why) for why in (None, *needs.REASONS)},
         tables=tables(ctx),
         filters=_filters(ctx),
         presets=PRESETS,

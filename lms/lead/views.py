@@ -309,4 +309,4 @@ def move_trainee(programme_id: int, trainee_id: int):
     )
 
 
-from . import audit, dashboard, personal, roster  # noqa: E402, F401  (routes on this blueprint)
+from . import audit, dashboard, needs, personal, roster  # noqa: E402, F401  (routes on this blueprint)

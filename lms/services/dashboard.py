@@ -21,10 +21,10 @@ from lms.models import (
     MentorAssignment,
     Rung,
     Tier,
+    TraineeFacts,
     User,
 )
 from lms.permissions import assignment_is_current
-from lms.services import schedule
 from lms.services.indicator_scope import Period, Scope
 from lms.services.indicators import Facts, gather
 
@@ -112,9 +112,13 @@ def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> 
         )
     ).all():
         followed[mentor_id].add(trainee_id)
-    late = {
-        i for i, s in schedule.schedules(trainee_query=ids, today=today).items() if s.is_overdue
-    }
+    late = set(  # overdue today, as the follow-up schedule stands (kept in trainee_facts)
+        db.session.scalars(
+            select(TraineeFacts.trainee_id).where(
+                TraineeFacts.trainee_id.in_(ids), TraineeFacts.closes_on < today
+            )
+        )
+    )
     overdue = {m: t & late for m, t in followed.items()}
     mentors = dict(
         db.session.execute(select(User.id, User.name).where(User.id.in_(followed))).all()

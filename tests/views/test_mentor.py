@@ -19,27 +19,17 @@ from lms.models import (
     RungPromotion,
 )
 from tests.conftest import form_errors
-from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
+from tests.factories import (
+    assign,
+    enroll,
+    make_cohort,
+    make_programme,
+    make_record,
+    make_user,
+    visit_form,
+)
 
 TODAY = local_today()
-
-
-def visit_form(**overrides):
-    data = {
-        "uuid": "",
-        "visited_on": TODAY.isoformat(),
-        "mode": "phone",
-        "level_tool_use": "independent",
-        "level_info_analysis": "with_help",
-        "level_online_coordination": "with_help",
-        "level_resource_innovation": "not_yet",
-        "note_tool_use": "自己会上架了",
-        "problem_tags": ["logistics"],
-        "actions": "试试县里的冷链",
-        "next_due_on": (TODAY + timedelta(days=10)).isoformat(),
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
