@@ -95,7 +95,7 @@ def dashboard(programme_id: int):
         "lead/dashboard.html",
         programme=programme,
         ctx=ctx,
-        needs={why: needs.count(programme.id, today, why=why) for why in (None, *needs.REASONS)},
+        needs=needs.counts(programme.id, today),
         tables=tables(ctx),
         filters=_filters(ctx),
         presets=PRESETS,

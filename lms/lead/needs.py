@@ -10,7 +10,7 @@ from lms.db import db
 from lms.display import format_short_date
 from lms.inputs import page_number, to_id
 from lms.models import MentorAssignment, User
-from lms.permissions import acting_user, get_programme_or_404
+from lms.permissions import acting_user, assignment_is_current, get_programme_or_404
 from lms.reporting import needs
 from lms.security import no_store
 from lms.services import exports
@@ -62,8 +62,18 @@ def needs_page(programme_id: int):
     pages = max(1, -(-total // PER_PAGE))
     page = page_number(request.args.get("page"), pages)
     rows = needs.page(programme.id, today, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, **chosen)
-    loads = needs.mentor_loads(programme.id, today)
-    mentors = db.session.scalars(select(User).where(User.id.in_(loads)).order_by(User.name))
+    mentors = db.session.execute(
+        select(User.id, User.name)
+        .where(
+            User.id.in_(
+                select(MentorAssignment.mentor_id).where(
+                    MentorAssignment.programme_id == programme.id,
+                    assignment_is_current(today),
+                )
+            )
+        )
+        .order_by(User.name, User.id)
+    ).all()
     return no_store(
         render_template(
             "lead/needs.html",
@@ -76,7 +86,6 @@ def needs_page(programme_id: int):
             chosen=chosen,
             link_args=_link_args(chosen),
             mentors=list(mentors),
-            loads=loads,
             cohorts={c.id: c for c in programme.cohorts},
             villages=programme.villages or [],
         )

@@ -4,6 +4,7 @@ stalled, records waiting) read this one table instead of rebuilding a schedule p
 
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,6 +17,8 @@ class TraineeFacts(db.Model):
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    village: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())  # may log in
     enrolled_on: Mapped[date | None]  # first enrolment in the current programme
     last_activity_on: Mapped[date | None]  # a lesson learned, a quiz, a practice record logged
     last_visit_on: Mapped[date | None]

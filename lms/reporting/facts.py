@@ -17,7 +17,7 @@ was committed before it). On SQLite writers are serialised, so this cannot happe
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ from lms.models import (
     RungPromotion,
     TraineeFacts,
     TraineeProfile,
+    User,
 )
 
 STALE = "lms.facts.stale"  # session.info key: trainee ids (or ALL) to refresh before commit
@@ -53,11 +54,12 @@ TRACKED = (
     QuizAttempt,
     RungPromotion,
     Outcome,
-    TraineeProfile,
 )
 COLUMNS = (
     "programme_id",
     "cohort_id",
+    "village",
+    "active",
     "enrolled_on",
     "last_activity_on",
     "last_visit_on",
@@ -91,11 +93,20 @@ def touch_all(session: Session | None = None) -> None:
 def _seen_in_flush(session: Session, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, TRACKED):
-            touch(getattr(obj, "trainee_id", None) or getattr(obj, "user_id", None), session)
+            touch(obj.trainee_id, session)
+        elif isinstance(obj, TraineeProfile) and _changed(obj, "village", "user_id"):
+            touch(obj.user_id, session)
+        elif isinstance(obj, User) and _changed(obj, "is_active"):
+            touch(obj.id, session)  # not on every login: only when the account is switched
         elif isinstance(obj, Programme) and obj in session.dirty:
             touch_programme(obj.id, session)  # its follow-up settings may have changed
         elif isinstance(obj, PracticeTask):
             touch_all(session)  # which courses have practice tasks changes the schedule
+
+
+def _changed(obj, *names: str) -> bool:
+    state = inspect(obj)
+    return state.pending or any(state.attrs[n].history.has_changes() for n in names)
 
 
 @event.listens_for(Session, "before_commit")
@@ -183,6 +194,12 @@ def compute(ids: list[int], *, today: date | None = None) -> dict[int, dict]:
 
     today = today or local_today()
     facts = {i: {c: None for c in COLUMNS} | {"pending_count": 0} for i in ids}
+    for trainee_id, village, active in db.session.execute(
+        select(TraineeProfile.user_id, TraineeProfile.village, User.is_active)
+        .join(User, User.id == TraineeProfile.user_id)
+        .where(TraineeProfile.user_id.in_(ids))
+    ).all():
+        facts[trainee_id].update(village=village, active=active)
     current = {}
     for trainee_id, cohort_id, programme_id in db.session.execute(
         select(Enrollment.trainee_id, Enrollment.cohort_id, Cohort.programme_id)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 
 from lms.db import db
-from lms.models import Enrollment, MentorAssignment, TraineeFacts, TraineeProfile, User
+from lms.models import Enrollment, MentorAssignment, TraineeFacts, User
 from lms.permissions import assigned_trainee_ids, assignment_is_current
 from lms.services.caseload import STALLED_AFTER_DAYS
 from lms.services.schedule import DueReason
@@ -40,18 +40,19 @@ def conditions(today: date) -> dict[str, object]:
 def scoped(
     programme_id: int,
     today: date,
-    *,
+    *columns,
     why: str | None = None,
     mentor: User | None = None,
     cohort_id: int | None = None,
     village: str | None = None,
 ):
-    """The select of trainee ids on the list (or, with `why`, with that reason)."""
+    """A select of `columns` (default: the trainee id) over the trainees on the list (or, with
+    `why`, those with that reason)."""
     found = conditions(today)
     query = (
-        select(F.trainee_id)
-        .join(User, User.id == F.trainee_id)
-        .where(F.programme_id == programme_id, User.is_active.is_(True))
+        select(*(columns or (F.trainee_id,)))
+        .select_from(F)
+        .where(F.programme_id == programme_id, F.active.is_(True))
         .where(found[why] if why in found else or_(*found.values()))
     )
     if mentor is not None:
@@ -59,9 +60,7 @@ def scoped(
     if cohort_id:
         query = query.where(F.cohort_id == cohort_id)
     if village:
-        query = query.join(TraineeProfile, TraineeProfile.user_id == F.trainee_id).where(
-            TraineeProfile.village == village
-        )
+        query = query.where(F.village == village)
     return query
 
 
@@ -69,6 +68,14 @@ def count(programme_id: int, today: date, **filters) -> int:
     return db.session.scalar(
         select(func.count()).select_from(scoped(programme_id, today, **filters).subquery())
     )
+
+
+def counts(programme_id: int, today: date) -> dict[str | None, int]:
+    """How many are on the list (None) and how many for each reason, in one query."""
+    found = conditions(today)
+    sums = [func.count()] + [func.sum(case((found[why], 1), else_=0)) for why in REASONS]
+    row = db.session.execute(scoped(programme_id, today, *sums)).one()
+    return dict(zip((None, *REASONS), (n or 0 for n in row), strict=True))
 
 
 @dataclass
@@ -121,24 +128,28 @@ def urgency(today: date):
 
 
 def page(programme_id: int, today: date, *, offset: int, limit: int | None, **filters) -> list[Row]:
-    ids = scoped(programme_id, today, **filters).subquery()
-    query = (
-        select(F, User.name, User.phone, TraineeProfile.village)
-        .join(ids, ids.c.trainee_id == F.trainee_id)
+    """One page of the list, most urgent first (all of it when `limit` is None)."""
+    chosen = scoped(programme_id, today, **filters).order_by(*urgency(today), F.trainee_id)
+    chosen = chosen.offset(offset).limit(limit).subquery()  # the page first, then its people
+    found = db.session.execute(
+        select(F, User.name, User.phone)
+        .join(chosen, chosen.c.trainee_id == F.trainee_id)
         .join(User, User.id == F.trainee_id)
-        .join(TraineeProfile, TraineeProfile.user_id == F.trainee_id)
-        .order_by(*urgency(today), User.name, F.trainee_id)
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    found = db.session.execute(query).all()
+        .order_by(*urgency(today), F.trainee_id)
+    ).all()
     mentors = mentors_of([f for f, *_ in found], programme_id, today)
     return [
         Row(
-            f.trainee_id, name, phone, village, f.cohort_id, f, today, mentors.get(f.trainee_id, [])
+            f.trainee_id,
+            name,
+            phone,
+            f.village,
+            f.cohort_id,
+            f,
+            today,
+            mentors.get(f.trainee_id, []),
         )
-        for f, name, phone, village in found
+        for f, name, phone in found
     ]
 
 

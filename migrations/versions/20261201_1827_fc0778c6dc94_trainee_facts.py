@@ -24,6 +24,8 @@ def upgrade():
     sa.Column('trainee_id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=True),
     sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('village', sa.String(length=100), server_default='', nullable=False),
+    sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('enrolled_on', sa.Date(), nullable=True),
     sa.Column('last_activity_on', sa.Date(), nullable=True),
     sa.Column('last_visit_on', sa.Date(), nullable=True),
