@@ -49,3 +49,21 @@ def _local_plus_sqlite(element, compiler, **kw):
 def _local_plus_pg(element, compiler, **kw):
     column, days = _parts(element, compiler, **kw)
     return f"(CAST(({column}) + INTERVAL '8 hours' AS DATE) + {days})"
+
+
+class day_number(FunctionElement):  # noqa: N801
+    """A DATE as a whole number of days (since 2000-01-01), so two dates subtract to days."""
+
+    inherit_cache = True
+
+
+@compiles(day_number, "sqlite")
+def _day_number_sqlite(element, compiler, **kw):
+    (column,) = element.clauses.clauses
+    return f"CAST(julianday({compiler.process(column, **kw)}) - 2451544.5 AS INTEGER)"
+
+
+@compiles(day_number, "postgresql")
+def _day_number_pg(element, compiler, **kw):
+    (column,) = element.clauses.clauses
+    return f"(({compiler.process(column, **kw)}) - DATE '2000-01-01')"

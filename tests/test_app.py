@@ -65,11 +65,14 @@ def test_both_catalogs_translate_every_message(tmp_path):
 
 def test_money_is_shown_in_yuan_with_its_sign(app):
     from lms.display import format_yuan
-    from lms.services.dashboard import yuan
+    from lms.reporting.dashboard import yuan
 
     assert format_yuan(12850) == "¥128.50" and format_yuan(123456789) == "¥1,234,567.89"
     assert format_yuan(-7250) == "-¥72.50"  # not ¥-73.50: floor division of negatives
-    assert yuan(-7250.5) == "-¥72.50" and yuan(None) == "—"
+    # Half a fen (a median of two) rounds half away from zero, as PostgreSQL's round() and
+    # Excel's ROUND do: the screen and the export agree.
+    assert yuan(7250.5) == "¥72.51" and yuan(-7250.5) == "-¥72.51" and yuan(7250.49) == "¥72.50"
+    assert yuan(None) == "—"
 
 
 def test_every_member_of_every_labelled_enum_has_a_label(app):

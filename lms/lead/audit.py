@@ -12,9 +12,9 @@ from lms.db import db
 from lms.inputs import page_number, parse_date
 from lms.models import AuditEvent
 from lms.permissions import acting_user, get_programme_or_404
+from lms.reporting.dashboard import Cell, Table
 from lms.security import no_store
 from lms.services import audit, exports
-from lms.services.dashboard import Cell, Table
 
 from .views import bp
 

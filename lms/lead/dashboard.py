@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.clock import local_today
 from lms.db import db
@@ -12,8 +12,10 @@ from lms.display import ui_language
 from lms.forms import ConfirmForm
 from lms.inputs import page_number, parse_date, to_id
 from lms.models import (
+    Cohort,
     Course,
     CourseCompletion,
+    Enrollment,
     FollowUpVisit,
     MentorAssignment,
     PracticeKind,
@@ -28,14 +30,16 @@ from lms.permissions import (
     get_programme_or_404,
     get_programme_trainee_or_404,
 )
+from lms.reporting import dashboard as dash
 from lms.reporting import needs
+from lms.reporting.indicators import INDICATORS
+from lms.reporting.labels import describe
+from lms.reporting.scope import Period, Scope
+from lms.reporting.tables import BUILDERS, tables
 from lms.security import no_store
 from lms.services import consent as consents
-from lms.services import dashboard as dash
 from lms.services import exports, ladder
 from lms.services import programmes as setup
-from lms.services.dashboard_tables import BUILDERS, tables
-from lms.services.indicator_scope import Period, Scope
 from lms.sqlfuncs import local_date_plus
 
 from .views import bp
@@ -128,25 +132,46 @@ def export(programme_id: int, key: str, fmt: str):
 def trainees(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     ctx = _context(programme)
-    indicator = request.args.get("indicator", "all")
-    if indicator not in dash.INDICATORS:
+    indicator, arg = request.args.get("indicator", "all"), request.args.get("arg")
+    if indicator not in INDICATORS and indicator not in dash.EXTRA:
         abort(404)
-    groups = {k: request.args.get(k) for k in dash.GROUPS if request.args.get(k)}
-    chosen = dash.select_trainees(ctx, indicator, request.args.get("arg"), groups)
-    pages = max(1, -(-len(chosen) // PER_PAGE))
-    page = page_number(request.args.get("page"), pages)
+    groups = {k: request.args.get(k) for k in ("category", "gender", "age") if request.args.get(k)}
+    mentor = to_id(request.args.get("mentor")) if request.args.get("mentor") else None
+    if request.args.get("mentor") and mentor is None:
+        abort(404)
+    page = page_number(request.args.get("page"), 10**6)
+    try:
+        total, rows = dash.listing(
+            ctx,
+            indicator,
+            arg,
+            dict(groups, mentor=mentor),
+            offset=(page - 1) * PER_PAGE,
+            limit=PER_PAGE,
+        )
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError):
+        abort(404)  # an indicator argument no link makes
+    pages = max(1, -(-total // PER_PAGE))
+    if page > pages:
+        page = pages
+        total, rows = dash.listing(
+            ctx,
+            indicator,
+            arg,
+            dict(groups, mentor=mentor),
+            offset=(page - 1) * PER_PAGE,
+            limit=PER_PAGE,
+        )
     return render_template(
         "lead/trainees.html",
         programme=programme,
         ctx=ctx,
-        total=len(chosen),
-        rows=chosen[(page - 1) * PER_PAGE : page * PER_PAGE],
+        total=total,
+        rows=rows,
         page=page,
         pages=pages,
         cohorts={c.id: c for c in programme.cohorts},
-        indicator=indicator,
-        arg=request.args.get("arg"),
-        groups=groups,
+        described=describe(ctx, indicator, arg, groups, mentor),
         filters=_filters(ctx),
     )
 
@@ -157,8 +182,11 @@ def report(programme_id: int, trainee_id: int):
     trainee = get_programme_trainee_or_404(acting_user(), programme, trainee_id)
     status = ladder.evaluate(trainee)
     # What the programme counts starts at the trainee's first enrolment in it (as indicators).
-    starts = Scope(programme.id).starts()
-    since = db.session.scalar(select(starts.c.since).where(starts.c.trainee_id == trainee.id))
+    since = db.session.scalar(
+        select(func.min(Enrollment.enrolled_on))
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(Cohort.programme_id == programme.id, Enrollment.trainee_id == trainee.id)
+    )
     promotions = db.session.scalars(
         select(RungPromotion)
         .where(RungPromotion.trainee_id == trainee.id)

@@ -12,9 +12,9 @@ from lms.inputs import page_number, to_id
 from lms.models import MentorAssignment, User
 from lms.permissions import acting_user, assignment_is_current, get_programme_or_404
 from lms.reporting import needs
+from lms.reporting.dashboard import Cell, Table
 from lms.security import no_store
 from lms.services import exports
-from lms.services.dashboard import Cell, Table
 
 from .views import bp
 

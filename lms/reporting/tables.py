@@ -1,24 +1,26 @@
-"""The dashboard's tables, built from the indicators' facts (lms.services.dashboard holds the
-context, the cells and the filters behind every number)."""
-
-from collections import defaultdict
-from statistics import median
+"""The dashboard's tables, built from the counts of lms.reporting.dashboard (which holds the
+context, the cells and the lists behind every number). Each table's builder runs only the
+queries it needs, so an export of one table costs that table."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.models import Gender, HouseholdCategory, OutcomeKind
-from lms.services.dashboard import (
-    GROUPS,
+from lms.reporting.dashboard import (
     Cell,
     Context,
     Table,
+    climb_days,
     count_cell,
+    half_up,
+    income_medians,
+    mentor_rows,
+    monthly_sales,
     share,
     share_cell,
     yuan,
 )
-from lms.services.indicators import AGE_BANDS, STILL_PRACTISING, monthly_sales
+from lms.reporting.indicators import AGE_BANDS, STILL_PRACTISING
 
 
 def tables(ctx: Context) -> list[Table]:
@@ -50,13 +52,10 @@ def _transitions(ctx: Context) -> Table:
         _("行是入学时的级别，列是现在的级别；对角线以外的格子是升级或更正的学员。"),
         [_("入学时 \\ 现在")] + [str(level) for level in range(7)],
     )
-    counts: dict[tuple[int, int], int] = defaultdict(int)
-    for f in ctx.facts.values():
-        counts[(f.baseline_rung, f.current_rung)] += 1
     for a in range(7):
         row = [Cell(str(a))]
         for b in range(7):
-            n = counts.get((a, b), 0)
+            n = ctx.counts.n("all", baseline_rung=a, rung_now=b)
             row.append(
                 Cell(
                     n,
@@ -75,24 +74,23 @@ def _climb_days(ctx: Context) -> Table:
         _("本期内导师确认的每次晋级，从上一级（或入学）到这一级的天数。"),
         [_("升到"), _("晋级人次"), _("天数中位数")],
     )
-    by_rung: dict[int, list[int]] = defaultdict(list)
-    for f in ctx.facts.values():
-        for to, days in f.climbs:
-            by_rung[to].append(days)
-    for level in range(1, 7):
-        days = by_rung.get(level, [])
+    for level, (n, days) in climb_days(ctx).items():
         table.rows.append(
             [
                 Cell(f"{level} {ctx.rung_names.get(level, '')}"),
-                Cell(len(days), str(len(days)), {"indicator": "climbed_to", "arg": level}),
-                Cell(median(days) if days else None),
+                Cell(n, str(n), {"indicator": "climbed_to", "arg": level}),
+                Cell(None if days is None else float(days), _days(days)),
             ]
         )
     return table
 
 
+def _days(days) -> str:
+    return "—" if days is None else f"{days.normalize():f}"
+
+
 def _funnel(ctx: Context) -> Table:
-    total = len(ctx.facts)
+    total = ctx.total
     table = Table(
         "funnel",
         _("课程完成漏斗（按课程层级）"),
@@ -147,19 +145,13 @@ def _mentors(ctx: Context) -> Table:
         ),
         [_("导师"), _("跟踪人数"), _("最近30天回访过"), _("逾期未回访")],
     )
-    for mentor_id, name in sorted(ctx.mentors.items(), key=lambda m: m[1]):
-        mine = [ctx.facts[i] for i in ctx.followed[mentor_id] if i in ctx.facts]
-        visited = sum(1 for f in mine if f.visited_recently)
+    for m in mentor_rows(ctx):
         table.rows.append(
             [
-                Cell(name),
-                Cell(len(mine), str(len(mine)), {"indicator": "followed_by", "arg": mentor_id}),
-                share(visited, len(mine)),
-                Cell(
-                    len(ctx.overdue[mentor_id]),
-                    str(len(ctx.overdue[mentor_id])),
-                    {"indicator": "overdue", "arg": mentor_id},
-                ),
+                Cell(m.name),
+                Cell(m.followed, str(m.followed), {"indicator": "followed_by", "arg": m.mentor_id}),
+                share(m.visited, m.followed, {"indicator": "visited", "mentor": m.mentor_id}),
+                Cell(m.overdue, str(m.overdue), {"indicator": "overdue", "arg": m.mentor_id}),
             ]
         )
     return table
@@ -175,15 +167,14 @@ def _sales(ctx: Context) -> Table:
         [_("月份"), _("笔数"), _("金额（元）"), _("在售学员"), _("人均中位数（元）")],
     )
     chart = []
-    for y, m, count, total, sellers in monthly_sales(ctx.scope, ctx.period):
-        label = f"{y}-{m:02d}"
+    for label, count, total, sellers, middle in monthly_sales(ctx):
         table.rows.append(
             [
                 Cell(label),
                 Cell(count),
                 Cell(total / 100, yuan(total)),
-                Cell(len(sellers)),
-                Cell(median(sellers) / 100, yuan(median(sellers))),
+                Cell(sellers, str(sellers), {"indicator": "active_in", "arg": label}),
+                Cell(float(half_up(middle) / 100), yuan(middle)),
             ]
         )
         chart.append((label, [(_("金额（元）"), total / 100)]))
@@ -195,23 +186,23 @@ def _sales(ctx: Context) -> Table:
 
 
 def _income(ctx: Context) -> Table:
-    facts = list(ctx.facts.values())
     table = Table(
         "income",
         _("网上月收入：与基线相比"),
         _("现在的月收入：期末前30天导师核实的销售额。基线：入学时登记的月网店收入。"),
         [_("指标"), _("数值")],
     )
-    if facts:
-        baseline = median(f.baseline_income_fen for f in facts)
-        now = median(f.income_now_fen for f in facts)
-        change = median(f.income_now_fen - f.baseline_income_fen for f in facts)
+    medians = income_medians(ctx)
+    if medians["baseline"] is not None:
         table.rows += [
-            [Cell(_("基线月收入（中位数）")), Cell(baseline / 100, yuan(baseline))],
-            [Cell(_("现在月收入（中位数）")), Cell(now / 100, yuan(now))],
-            [Cell(_("变化（中位数）")), Cell(change / 100, yuan(change))],
-            [Cell(_("高于基线的学员")), share_cell(ctx, "income_up", None, "all")],
+            [Cell(label), Cell(float(half_up(medians[key]) / 100), yuan(medians[key]))]
+            for key, label in (
+                ("baseline", _("基线月收入（中位数）")),
+                ("now", _("现在月收入（中位数）")),
+                ("change", _("变化（中位数）")),
+            )
         ]
+        table.rows.append([Cell(_("高于基线的学员")), share_cell(ctx, "income_up", None, "all")])
     return table
 
 
@@ -264,25 +255,25 @@ def _equity(ctx: Context) -> Table:
         ),
         [_("人群"), _("学员")] + [str(c[0]) for c in EQUITY_COLUMNS],
     )
-    everyone = list(ctx.facts.values())
 
-    def row(label, pool, groups):
-        cells = [Cell(label), Cell(len(pool), str(len(pool)), {"indicator": "all", **groups})]
+    def row(label, groups):
+        n = ctx.counts.n("all", **groups)
+        cells = [Cell(label), Cell(n, str(n), {"indicator": "all", **groups})]
         for _label, key, arg, base, base_arg in EQUITY_COLUMNS:
-            cells.append(share_cell(ctx, key, arg, base, base_arg, facts=pool, **groups))
+            cells.append(share_cell(ctx, key, arg, base, base_arg, **groups))
         return cells
 
-    table.rows.append(row(_("全部学员"), everyone, {}))
+    table.rows.append(row(_("全部学员"), {}))
     for group, value, label in equity_groups():
-        pool = [f for f in everyone if GROUPS[group](f, value)]
-        table.rows.append(row(str(label), pool, {group: value}))
-    demo = [f for f in everyone if f.category == HouseholdCategory.DEMONSTRATION.value]
-    others = [f for f in everyone if f.category != HouseholdCategory.DEMONSTRATION.value]
+        table.rows.append(row(str(label), {group: value}))
+    demo = HouseholdCategory.DEMONSTRATION.value
     gap = [Cell(_("示范户 − 其他（百分点）")), Cell("")]
     for _label, key, arg, base, base_arg in EQUITY_COLUMNS:
-        a = share_cell(ctx, key, arg, base, base_arg, facts=demo).value
-        b = share_cell(ctx, key, arg, base, base_arg, facts=others).value
-        points = None if a is None or b is None else round(100 * (a - b))
+        a = share_cell(ctx, key, arg, base, base_arg, category=demo).value
+        part = ctx.counts.n(key, arg) - ctx.counts.n(key, arg, category=demo)
+        whole = ctx.counts.n(base, base_arg) - ctx.counts.n(base, base_arg, category=demo)
+        b = share(part, whole).value
+        points = None if a is None or b is None else int(half_up(100 * (a - b)))
         gap.append(Cell(points, "—" if points is None else f"{points:+d}"))
     table.rows.append(gap)
     return table

@@ -1,0 +1,398 @@
+"""Programme dashboards: the counts the tables are built from, their cells, and the list of the
+trainees behind every number (the tables themselves are in lms.reporting.tables).
+
+All counting is in the database: one GROUP BY over lms.reporting.indicators.trainees() gives
+every count of every table, split by household category, gender, age band and rung; a few more
+queries give the per-mentor, per-month and median figures. A list behind a number is the same
+select, filtered by the indicator's condition, paged in SQL.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select, union
+
+from lms.db import db
+from lms.display import format_yuan
+from lms.models import (
+    Course,
+    Enrollment,
+    MentorAssignment,
+    OutcomeKind,
+    PracticeRecord,
+    Rung,
+    Tier,
+    TraineeFacts,
+    User,
+)
+from lms.permissions import assignment_is_current
+from lms.reporting import indicators as ind
+from lms.reporting.scope import Period, Scope, rows
+
+SPLITS = ("category", "gender", "age_band", "baseline_rung", "rung_now")
+
+
+def half_up(value, places: int = 0) -> Decimal:
+    """The one rounding rule, shown and exported alike: halves round away from zero (¥0.005 →
+    ¥0.01, 12.5% → 13%), as PostgreSQL's round() and Excel's ROUND do."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def yuan(fen: int | float | Decimal | None) -> str:
+    """Money for a table cell: a median may be a half fen, and "—" stands for no value."""
+    return "—" if fen is None else format_yuan(int(half_up(fen)))
+
+
+@dataclass
+class Cell:
+    value: Any
+    text: str = ""
+    link: dict[str, Any] | None = None  # trainee-list filter behind the number
+
+    def __post_init__(self):
+        if not self.text:
+            self.text = "—" if self.value is None else str(self.value)
+
+
+def share(part: int, whole: int, link: dict | None = None) -> Cell:
+    """'45% (9/20)'; the value exported is the fraction, to four places."""
+    if not whole:
+        return Cell(None, "—")
+    percent = int(half_up(Decimal(100 * part) / whole))
+    return Cell(float(half_up(Decimal(part) / whole, 4)), f"{percent}% ({part}/{whole})", link)
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    definition: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    chart: list[tuple[str, list[tuple[str, float]]]] | None = None  # (label, [(series, value)])
+
+
+class Counts:
+    """How many trainees each indicator picks, per split (category, gender, age band, rung at
+    enrolment, rung now), from one GROUP BY. `n()` adds up the splits a cell asks for."""
+
+    def __init__(self, trainees, keys: list[tuple[str, Any]]):
+        self.keys = keys
+        sums = [func.sum(ind.flag(ind.INDICATORS[k][1](trainees, a))) for k, a in keys]
+        groups = [trainees.c[c] for c in SPLITS]
+        self.rows = [
+            ({c: _plain(v) for c, v in zip(SPLITS, row[:5], strict=True)}, row[5:])
+            for row in rows(select(*groups, *sums).group_by(*groups)).all()
+        ]
+        self.index = {key: i for i, key in enumerate(keys)}
+
+    def n(self, indicator: str, arg=None, **groups) -> int:
+        split = {ind.GROUPS.get(k, k): v for k, v in groups.items() if v is not None}
+        i = self.index[(indicator, None if arg is None else str(arg))]
+        return sum(
+            int(sums[i] or 0)
+            for key, sums in self.rows
+            if all(key.get(c) == v for c, v in split.items())
+        )
+
+
+def _plain(value):
+    return getattr(value, "value", value)
+
+
+@dataclass
+class MentorRow:
+    mentor_id: int
+    name: str
+    followed: int
+    visited: int
+    overdue: int
+
+
+@dataclass
+class Context:
+    """Everything a dashboard is computed from."""
+
+    scope: Scope
+    period: Period
+    today: date
+    tiers: list[Tier]
+    tier_courses: dict[int, int]  # tier id → how many current courses it has
+    rung_names: dict[int, str]
+    locale: str = "zh"
+    _counts: Counts | None = None
+
+    def trainees(self, parts=ind.PARTS):
+        return ind.trainees(self.scope, self.period, self.tier_courses, parts)
+
+    @property
+    def counts(self) -> Counts:
+        if self._counts is None:
+            self._counts = Counts(self.trainees(), count_keys(self))
+        return self._counts
+
+    @property
+    def total(self) -> int:
+        return self.counts.n("all")
+
+
+def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> Context:
+    tiers = list(
+        db.session.scalars(select(Tier).where(Tier.archived_at.is_(None)).order_by(Tier.position))
+    )
+    tier_courses = {t.id: 0 for t in tiers}
+    for tier_id, n in db.session.execute(
+        select(Course.tier_id, func.count())
+        .where(Course.archived_at.is_(None))
+        .group_by(Course.tier_id)
+    ).all():
+        if tier_id in tier_courses:
+            tier_courses[tier_id] = n
+    rung_names = {r.level: r.localized("name", locale) for r in db.session.scalars(select(Rung))}
+    return Context(scope, period, today, tiers, tier_courses, rung_names, locale)
+
+
+def count_keys(ctx: Context) -> list[tuple[str, Any]]:
+    """Every (indicator, argument) a dashboard table counts."""
+    keys = [
+        (k, None)
+        for k in (
+            "all",
+            "climbed",
+            "completed_any",
+            "pac_eligible",
+            "pac",
+            "visited",
+            "sold",
+            "income_up",
+            "any_outcome",
+        )
+    ]
+    keys += [("climbed_to", str(r)) for r in ind.RUNGS[1:]]
+    keys += [
+        (k, str(t))
+        for t in ctx.tier_courses
+        for k in ("tier_started", "tier_completed_any", "tier_completed_all")
+    ]
+    keys += [
+        (k, str(d)) for d in ind.STILL_PRACTISING for k in ("practising_eligible", "practising")
+    ]
+    keys += [("outcome", k.value) for k in OutcomeKind]
+    return keys
+
+
+def count_cell(ctx: Context, indicator: str, arg: Any = None, **groups) -> Cell:
+    if indicator == "baseline":
+        n = ctx.counts.n("all", baseline_rung=int(arg), **groups)
+    elif indicator == "rung":
+        n = ctx.counts.n("all", rung_now=int(arg), **groups)
+    else:
+        n = ctx.counts.n(indicator, arg, **groups)
+    return Cell(n, str(n), {"indicator": indicator, "arg": arg, **groups})
+
+
+def share_cell(ctx, indicator, arg, base_indicator, base_arg=None, **groups) -> Cell:
+    part = ctx.counts.n(indicator, arg, **groups)
+    whole = ctx.counts.n(base_indicator, base_arg, **groups)
+    return share(part, whole, {"indicator": indicator, "arg": arg, **groups})
+
+
+# --- figures outside the grouped counts ------------------------------------------------------
+
+
+def followed_today(ctx: Context):
+    """(mentor_id, trainee_id) for every trainee a mentor of the programme follows today."""
+    current = assignment_is_current(ctx.today)
+    direct = select(MentorAssignment.mentor_id, MentorAssignment.trainee_id).where(
+        MentorAssignment.programme_id == ctx.scope.programme_id,
+        MentorAssignment.trainee_id.is_not(None),
+        current,
+    )
+    via_cohort = (
+        select(MentorAssignment.mentor_id, Enrollment.trainee_id)
+        .join(Enrollment, Enrollment.cohort_id == MentorAssignment.cohort_id)
+        .where(
+            MentorAssignment.programme_id == ctx.scope.programme_id,
+            Enrollment.left_on.is_(None),
+            current,
+        )
+    )
+    return union(direct, via_cohort).subquery("followed")
+
+
+def mentor_rows(ctx: Context) -> list[MentorRow]:
+    """Per mentor: trainees in scope they follow today, of those visited in the 30 days up to
+    the end of the period, and overdue today (lms.services.schedule, kept in trainee_facts)."""
+    followed = followed_today(ctx)
+    t = ctx.trainees(("visited",))
+    overdue = func.sum(ind.flag(TraineeFacts.closes_on < ctx.today))
+    found = rows(
+        select(followed.c.mentor_id, User.name, func.count(), func.sum(t.c.visited), overdue)
+        .join(t, t.c.trainee_id == followed.c.trainee_id)
+        .join(User, User.id == followed.c.mentor_id)
+        .outerjoin(TraineeFacts, TraineeFacts.trainee_id == followed.c.trainee_id)
+        .group_by(followed.c.mentor_id, User.name)
+        .order_by(User.name, followed.c.mentor_id)
+    ).all()
+    return [MentorRow(m, name, n, int(v or 0), int(o or 0)) for m, name, n, v, o in found]
+
+
+def median_by(values, *keys):
+    """The median of `values.c.v` per `keys` (columns of `values`), halves kept: a window over
+    the sorted values, the same SQL on SQLite and PostgreSQL."""
+    ranked = select(
+        *(values.c[k] for k in keys),
+        values.c.v,
+        func.row_number()
+        .over(partition_by=[values.c[k] for k in keys], order_by=values.c.v)
+        .label("i"),
+        func.count().over(partition_by=[values.c[k] for k in keys]).label("n"),
+    ).subquery()
+    middle = or_(ranked.c.i == (ranked.c.n + 1) // 2, ranked.c.i == (ranked.c.n + 2) // 2)
+    found = rows(
+        select(*(ranked.c[k] for k in keys), func.avg(ranked.c.v))
+        .where(middle)
+        .group_by(*(ranked.c[k] for k in keys))
+    ).all()
+    return {tuple(row[:-1]): Decimal(str(row[-1])) for row in found}
+
+
+def income_medians(ctx: Context) -> dict[str, Decimal | None]:
+    t = ctx.trainees(("sales",))
+    values = {
+        "baseline": t.c.baseline_income_fen,
+        "now": t.c.income_now_fen,
+        "change": t.c.income_now_fen - t.c.baseline_income_fen,
+    }
+    result = {}
+    for name, value in values.items():
+        found = median_by(select(literal(1).label("k"), value.label("v")).subquery(), "k")
+        result[name] = found.get((1,))
+    return result
+
+
+def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
+    """Per rung reached in the period: how many climbs, and the median days they took."""
+    s = ctx.scope.at_end(ctx.period)
+    climbs = ind.climbs_select(s, ctx.period)
+    if ctx.scope.village:
+        climbs = climbs.where(_in_village(ctx, climbs.selected_columns.trainee_id))
+    climbs = climbs.subquery()
+    counts = dict(rows(select(climbs.c.to_rung, func.count()).group_by(climbs.c.to_rung)).all())
+    medians = median_by(select(climbs.c.to_rung, climbs.c.days.label("v")).subquery(), "to_rung")
+    return {r: (counts.get(r, 0), medians.get((r,))) for r in ind.RUNGS[1:]}
+
+
+def _in_village(ctx: Context, trainee_id):
+    from lms.models import TraineeProfile
+
+    return trainee_id.in_(
+        select(TraineeProfile.user_id).where(TraineeProfile.village == ctx.scope.village)
+    )
+
+
+def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
+    """(month, verified sales, total fen, active sellers, median per seller) per month."""
+    s = ctx.scope.at_end(ctx.period)
+    year = func.extract("year", PracticeRecord.happened_on)
+    month = func.extract("month", PracticeRecord.happened_on)
+    per_seller = (
+        select(
+            year.label("y"),
+            month.label("m"),
+            PracticeRecord.trainee_id,
+            func.count().label("n"),
+            func.sum(PracticeRecord.amount_fen).label("v"),
+        )
+        .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
+        .where(ind.verified_sales(s, ctx.period, ctx.period.start))
+        .group_by(year, month, PracticeRecord.trainee_id)
+    )
+    if ctx.scope.village:
+        per_seller = per_seller.where(_in_village(ctx, PracticeRecord.trainee_id))
+    per_seller = per_seller.subquery()
+    totals = rows(
+        select(
+            per_seller.c.y,
+            per_seller.c.m,
+            func.sum(per_seller.c.n),
+            func.sum(per_seller.c.v),
+            func.count(),
+        )
+        .group_by(per_seller.c.y, per_seller.c.m)
+        .order_by(per_seller.c.y, per_seller.c.m)
+    ).all()
+    medians = median_by(per_seller, "y", "m")
+    return [
+        (f"{int(y)}-{int(m):02d}", int(n), int(fen or 0), sellers, medians[(y, m)])
+        for y, m, n, fen, sellers in totals
+    ]
+
+
+# --- the trainees behind a number -----------------------------------------------------------
+
+
+def month_condition(ctx: Context, trainees, month: str):
+    """Active sellers of one month (YYYY-MM) of the period: a verified sale that month."""
+    year, number = (int(x) for x in month.split("-"))
+    first = date(year, number, 1)
+    last = date(year + number // 12, number % 12 + 1, 1)
+    s = ctx.scope.at_end(ctx.period)
+    sold = (
+        select(PracticeRecord.trainee_id)
+        .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
+        .where(
+            ind.verified_sales(s, ctx.period, max(first, ctx.period.start)),
+            PracticeRecord.happened_on < last,
+        )
+    )
+    return trainees.c.trainee_id.in_(sold)
+
+
+EXTRA = ("followed_by", "overdue", "active_in")  # list filters outside indicators.INDICATORS
+
+
+def condition(ctx: Context, trainees, indicator: str, arg, mentor: int | None = None):
+    """The SQL condition of a list: the indicator's (raises KeyError/ValueError on a bad name
+    or argument), narrowed to one mentor's trainees when `mentor` is given."""
+    followed = followed_today(ctx)
+    if indicator in ("followed_by", "overdue"):
+        mentor, base = int(str(arg)), literal(True)
+    elif indicator == "active_in":
+        base = month_condition(ctx, trainees, str(arg))
+    else:
+        base = ind.INDICATORS[indicator][1](trainees, arg)
+    if mentor is not None:
+        mine = select(followed.c.trainee_id).where(followed.c.mentor_id == mentor)
+        base = and_(base, trainees.c.trainee_id.in_(mine))
+    if indicator == "overdue":
+        late = select(TraineeFacts.trainee_id).where(TraineeFacts.closes_on < ctx.today)
+        base = and_(base, trainees.c.trainee_id.in_(late))
+    return base
+
+
+def parts_of(indicator: str) -> tuple[str, ...]:
+    if indicator in ind.INDICATORS:
+        return ("rung", "sales", *ind.INDICATORS[indicator][0])
+    return ("rung", "sales")  # what every list row shows
+
+
+def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, limit: int):
+    """(total, rows) of the trainees behind a number: village and name order, paged in SQL.
+    Each row has the trainee's name, phone, village, cohort, rungs and sales in the period."""
+    mentor = groups.pop("mentor", None)
+    t = ctx.trainees(parts_of(indicator))
+    where = [condition(ctx, t, indicator, arg, mentor)]
+    where += [t.c[ind.GROUPS[k]] == v for k, v in groups.items() if k in ind.GROUPS and v]
+    total = db.session.scalar(select(func.count()).select_from(t).where(*where))
+    found = rows(
+        select(t, User.name, User.phone)
+        .join(User, User.id == t.c.trainee_id)
+        .where(*where)
+        .order_by(t.c.village, User.name, t.c.trainee_id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return total, found

@@ -1,0 +1,79 @@
+"""What an indicator is about: a scope (a programme, or one cohort or village of it) and a period,
+and the one rule for time: **as it stood at the end of the period** (docs/indicators.md).
+
+A scope's trainees at the end of the period are those with an enrolment in a cohort of the
+programme that began on or before the end and had not ended by then; the cohort a trainee is
+counted in is that enrolment's. Each trainee counts from their first enrolment in the programme
+(`since`): moving to another cohort never restarts a clock. A period runs from `start` to `end`
+inclusive, in local (Asia/Shanghai) dates.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, or_, select
+
+from lms.clock import LOCAL_TZ
+from lms.db import db
+from lms.models import Cohort, Enrollment
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def end_utc(self) -> datetime:
+        """The first instant after the period, as naive UTC."""
+        local = datetime.combine(self.end + timedelta(days=1), time(), LOCAL_TZ)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    @property
+    def start_utc(self) -> datetime:
+        local = datetime.combine(self.start, time(), LOCAL_TZ)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Scope:
+    programme_id: int
+    cohort_id: int | None = None
+    village: str | None = None
+
+    def at_end(self, period: Period):
+        """(trainee_id, cohort_id, since): the trainees in scope as the period ended, each with
+        the cohort they were in then and their first enrolment in the programme. The village
+        filter is applied by the caller (it is the profile's)."""
+        enrolments = (
+            select(
+                Enrollment.trainee_id,
+                Enrollment.cohort_id,
+                Enrollment.left_on,
+                func.row_number()
+                .over(
+                    partition_by=Enrollment.trainee_id,
+                    order_by=(Enrollment.enrolled_on.desc(), Enrollment.id.desc()),
+                )
+                .label("latest"),
+                func.min(Enrollment.enrolled_on)
+                .over(partition_by=Enrollment.trainee_id)
+                .label("since"),
+            )
+            .join(Cohort, Cohort.id == Enrollment.cohort_id)
+            .where(Cohort.programme_id == self.programme_id, Enrollment.enrolled_on <= period.end)
+            .subquery()
+        )
+        query = select(enrolments.c.trainee_id, enrolments.c.cohort_id, enrolments.c.since).where(
+            enrolments.c.latest == 1,
+            or_(enrolments.c.left_on.is_(None), enrolments.c.left_on > period.end),
+        )
+        if self.cohort_id:
+            query = query.where(enrolments.c.cohort_id == self.cohort_id)
+        return query.subquery("in_scope")
+
+
+def rows(statement):
+    """Plain rows through the session's connection: aggregates over many thousands of rows,
+    where Core skips the ORM's per-row bookkeeping."""
+    return db.session.connection().execute(statement)
