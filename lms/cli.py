@@ -104,8 +104,8 @@ def facts_check_command() -> None:
     wrong = {}
     for i in range(0, len(ids), facts.CHUNK):
         wrong.update(facts.differences(ids[i : i + facts.CHUNK]))
-    for trainee_id, (kept, live) in list(wrong.items())[:20]:
-        click.echo(f"trainee {trainee_id}: stored {kept} live {live}")
+    for key, (kept, live) in list(wrong.items())[:20]:
+        click.echo(f"{key}: stored {kept} live {live}")
     click.echo(f"facts checked for {len(ids)} trainees: {len(wrong)} differ")
     if wrong:
         raise SystemExit(1)

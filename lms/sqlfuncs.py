@@ -1,7 +1,7 @@
 """Portable SQL for date arithmetic, so indicators are computed in the database on SQLite and on
 PostgreSQL alike (SQLAlchemy has no portable "date plus N days")."""
 
-from sqlalchemy import literal_column
+from sqlalchemy import Date, Integer, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -9,6 +9,7 @@ from sqlalchemy.sql.functions import FunctionElement
 class date_plus(FunctionElement):  # noqa: N801
     """A DATE column plus a whole number of days, as a DATE (comparable with DATE columns)."""
 
+    type = Date()  # so SQLite's text dates come back as dates
     inherit_cache = True
 
     def __init__(self, column, days: int):
@@ -54,6 +55,7 @@ def _local_plus_pg(element, compiler, **kw):
 class day_number(FunctionElement):  # noqa: N801
     """A DATE as a whole number of days (since 2000-01-01), so two dates subtract to days."""
 
+    type = Integer()
     inherit_cache = True
 
 

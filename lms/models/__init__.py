@@ -13,7 +13,7 @@ from lms.models.curriculum import (
     RungPracticeRequirement,
     Tier,
 )
-from lms.models.facts import TraineeFacts
+from lms.models.facts import PracticeWindow, ProgrammeFacts, TierFacts, TraineeFacts
 from lms.models.followup import (
     FollowUpVisit,
     Observation,
@@ -39,6 +39,9 @@ from lms.models.progress import CourseCompletion, LessonProgress, QuizAttempt
 
 __all__ = [
     "TraineeFacts",
+    "ProgrammeFacts",
+    "TierFacts",
+    "PracticeWindow",
     "FollowUpVisit",
     "Observation",
     "Outcome",

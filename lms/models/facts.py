@@ -27,3 +27,50 @@ class TraineeFacts(db.Model):
     due_reason: Mapped[str | None] = mapped_column(String(20))  # that follow-up's DueReason
     pending_count: Mapped[int] = mapped_column(default=0, server_default="0")
     pending_since: Mapped[date | None]  # the day the oldest record waiting was logged
+
+
+class ProgrammeFacts(db.Model):
+    """A trainee's facts in one programme, each dated, so that any period can be answered by
+    comparing dates with its end: counted from the first enrolment in the programme (`since`),
+    kept with trainee_facts by lms.reporting.facts."""
+
+    __tablename__ = "programme_facts"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    since: Mapped[date]  # first enrolment in the programme
+    rung: Mapped[int]  # rung now: the latest promotion or correction, else the baseline
+    rung_since: Mapped[date | None]  # the day that promotion was signed (None: the baseline)
+    first_done_on: Mapped[date | None]  # first current course completed
+    practised_90: Mapped[bool] = mapped_column(default=False)  # a record in days 61–90
+    practised_180: Mapped[bool] = mapped_column(default=False)  # a record in days 151–180
+    employed_on: Mapped[date | None]  # the first outcome of each kind
+    shop_opened_on: Mapped[date | None]
+    business_started_on: Mapped[date | None]
+
+
+class TierFacts(db.Model):
+    """When a trainee started a tier, first completed one of its current courses, and completed
+    all of them, in one programme."""
+
+    __tablename__ = "tier_facts"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"), primary_key=True)
+    started_on: Mapped[date | None]
+    first_done_on: Mapped[date | None]
+    all_done_on: Mapped[date | None]
+
+
+class PracticeWindow(db.Model):
+    """A completed course with practice tasks, and the day a mentor first verified a practice
+    record dated within 14 days after it (None: not yet), in one programme."""
+
+    __tablename__ = "practice_windows"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    completed_on: Mapped[date] = mapped_column(index=True)
+    verified_on: Mapped[date | None]

@@ -25,9 +25,11 @@ from lms.clock import local_today, to_local
 from lms.db import db
 from lms.models import (
     Cohort,
+    Course,
     CourseCompletion,
     Enrollment,
     FollowUpVisit,
+    Lesson,
     LessonProgress,
     Outcome,
     PracticeRecord,
@@ -40,6 +42,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
+from lms.reporting import programme_facts
 
 STALE = "lms.facts.stale"  # session.info key: trainee ids (or ALL) to refresh before commit
 ALL = "all"
@@ -94,14 +97,14 @@ def _seen_in_flush(session: Session, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, TRACKED):
             touch(obj.trainee_id, session)
-        elif isinstance(obj, TraineeProfile) and _changed(obj, "village", "user_id"):
+        elif isinstance(obj, TraineeProfile) and _changed(obj, "village", "baseline_rung"):
             touch(obj.user_id, session)
         elif isinstance(obj, User) and _changed(obj, "is_active"):
             touch(obj.id, session)  # not on every login: only when the account is switched
         elif isinstance(obj, Programme) and obj in session.dirty:
             touch_programme(obj.id, session)  # its follow-up settings may have changed
-        elif isinstance(obj, PracticeTask):
-            touch_all(session)  # which courses have practice tasks changes the schedule
+        elif isinstance(obj, PracticeTask | Course | Lesson):
+            touch_all(session)  # the curriculum changed: schedules, tiers and windows follow
 
 
 def _changed(obj, *names: str) -> bool:
@@ -186,6 +189,7 @@ def refresh(trainee_ids: Iterable[int], session: Session | None = None) -> None:
         update(table).where(table.c.trainee_id == db.bindparam("b_id")),
         [{"b_id": i, **{c: row.get(c) for c in COLUMNS}} for i, row in rows.items()],
     )
+    programme_facts.store(connection, ids, programme_facts.compute(ids))
 
 
 def compute(ids: list[int], *, today: date | None = None) -> dict[int, dict]:
@@ -261,7 +265,14 @@ def stored(ids: list[int]) -> dict[int, dict]:
     }
 
 
-def differences(ids: list[int]) -> dict[int, tuple[dict | None, dict]]:
-    """Trainees whose stored facts differ from the live computation: id → (stored, live)."""
+def differences(ids: list[int]) -> dict:
+    """Where the stored facts differ from the live computation: trainee id → (stored, live),
+    and table name → (stored rows, live rows) for the programme tables."""
     live, kept = compute(ids), stored(ids)
-    return {i: (kept.get(i), live[i]) for i in ids if kept.get(i) != live[i]}
+    wrong: dict = {i: (kept.get(i), live[i]) for i in ids if kept.get(i) != live[i]}
+    live_rows = programme_facts.canonical(programme_facts.compute(ids))
+    kept_rows = programme_facts.stored(ids)
+    for name, rows in live_rows.items():
+        if rows != kept_rows[name]:
+            wrong[name] = (kept_rows[name], rows)
+    return wrong
