@@ -12,12 +12,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, union
+from sqlalchemy import and_, case, func, literal, or_, select, union
 
 from lms.db import db
 from lms.display import format_yuan
 from lms.models import (
-    Course,
     Enrollment,
     MentorAssignment,
     OutcomeKind,
@@ -119,39 +118,33 @@ class Context:
     period: Period
     today: date
     tiers: list[Tier]
-    tier_courses: dict[int, int]  # tier id → how many current courses it has
     rung_names: dict[int, str]
     locale: str = "zh"
     _counts: Counts | None = None
 
     def trainees(self, parts=ind.PARTS):
-        return ind.trainees(self.scope, self.period, self.tier_courses, parts)
+        return ind.trainees(self.scope, self.period, parts)
 
     @property
     def counts(self) -> Counts:
         if self._counts is None:
-            self._counts = Counts(self.trainees(), count_keys(self))
+            self._counts = Counts(self.trainees(("pac", "visited", "sales")), count_keys(self))
         return self._counts
 
     @property
     def total(self) -> int:
         return self.counts.n("all")
 
+    def tier_counts(self) -> dict[int, tuple[int, int, int]]:
+        return ind.tier_counts(self.scope, self.period)
+
 
 def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> Context:
     tiers = list(
         db.session.scalars(select(Tier).where(Tier.archived_at.is_(None)).order_by(Tier.position))
     )
-    tier_courses = {t.id: 0 for t in tiers}
-    for tier_id, n in db.session.execute(
-        select(Course.tier_id, func.count())
-        .where(Course.archived_at.is_(None))
-        .group_by(Course.tier_id)
-    ).all():
-        if tier_id in tier_courses:
-            tier_courses[tier_id] = n
     rung_names = {r.level: r.localized("name", locale) for r in db.session.scalars(select(Rung))}
-    return Context(scope, period, today, tiers, tier_courses, rung_names, locale)
+    return Context(scope, period, today, tiers, rung_names, locale)
 
 
 def count_keys(ctx: Context) -> list[tuple[str, Any]]:
@@ -169,12 +162,6 @@ def count_keys(ctx: Context) -> list[tuple[str, Any]]:
             "income_up",
             "any_outcome",
         )
-    ]
-    keys += [("climbed_to", str(r)) for r in ind.RUNGS[1:]]
-    keys += [
-        (k, str(t))
-        for t in ctx.tier_courses
-        for k in ("tier_started", "tier_completed_any", "tier_completed_all")
     ]
     keys += [
         (k, str(d)) for d in ind.STILL_PRACTISING for k in ("practising_eligible", "practising")
@@ -239,38 +226,50 @@ def mentor_rows(ctx: Context) -> list[MentorRow]:
     return [MentorRow(m, name, n, int(v or 0), int(o or 0)) for m, name, n, v, o in found]
 
 
-def median_by(values, *keys):
-    """The median of `values.c.v` per `keys` (columns of `values`), halves kept: a window over
-    the sorted values, the same SQL on SQLite and PostgreSQL."""
+def medians(values, names: tuple[str, ...], keys: tuple[str, ...] = ()) -> dict[tuple, dict]:
+    """The medians of the columns `names` of the subquery `values`, per `keys` (halves kept),
+    in one pass: each column ranked by a window, the middle one or two averaged. The same SQL
+    on SQLite and PostgreSQL."""
+    part = [values.c[k] for k in keys]
     ranked = select(
-        *(values.c[k] for k in keys),
-        values.c.v,
-        func.row_number()
-        .over(partition_by=[values.c[k] for k in keys], order_by=values.c.v)
-        .label("i"),
-        func.count().over(partition_by=[values.c[k] for k in keys]).label("n"),
+        *part,
+        *(values.c[n] for n in names),
+        *(
+            func.row_number().over(partition_by=part, order_by=values.c[n]).label(f"i_{n}")
+            for n in names
+        ),
+        func.count().over(partition_by=part).label("n_"),
     ).subquery()
-    middle = or_(ranked.c.i == (ranked.c.n + 1) // 2, ranked.c.i == (ranked.c.n + 2) // 2)
+    total = ranked.c.n_
+
+    def middle(name):
+        i = ranked.c[f"i_{name}"]
+        picked = or_(i == (total + 1) // 2, i == (total + 2) // 2)
+        return func.avg(case((picked, ranked.c[name]))).label(name)
+
     found = rows(
-        select(*(ranked.c[k] for k in keys), func.avg(ranked.c.v))
-        .where(middle)
-        .group_by(*(ranked.c[k] for k in keys))
+        select(*(ranked.c[k] for k in keys), *(middle(n) for n in names)).group_by(
+            *(ranked.c[k] for k in keys)
+        )
     ).all()
-    return {tuple(row[:-1]): Decimal(str(row[-1])) for row in found}
+    return {
+        tuple(row[: len(keys)]): {
+            n: None if v is None else Decimal(str(v))
+            for n, v in zip(names, row[len(keys) :], strict=True)
+        }
+        for row in found
+    }
 
 
 def income_medians(ctx: Context) -> dict[str, Decimal | None]:
     t = ctx.trainees(("sales",))
-    values = {
-        "baseline": t.c.baseline_income_fen,
-        "now": t.c.income_now_fen,
-        "change": t.c.income_now_fen - t.c.baseline_income_fen,
-    }
-    result = {}
-    for name, value in values.items():
-        found = median_by(select(literal(1).label("k"), value.label("v")).subquery(), "k")
-        result[name] = found.get((1,))
-    return result
+    values = select(
+        t.c.baseline_income_fen.label("baseline"),
+        t.c.income_now_fen.label("now"),
+        (t.c.income_now_fen - t.c.baseline_income_fen).label("change"),
+    ).subquery()
+    found = medians(values, ("baseline", "now", "change"))
+    return found.get((), dict.fromkeys(("baseline", "now", "change")))
 
 
 def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
@@ -281,8 +280,8 @@ def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
         climbs = climbs.where(_in_village(ctx, climbs.selected_columns.trainee_id))
     climbs = climbs.subquery()
     counts = dict(rows(select(climbs.c.to_rung, func.count()).group_by(climbs.c.to_rung)).all())
-    medians = median_by(select(climbs.c.to_rung, climbs.c.days.label("v")).subquery(), "to_rung")
-    return {r: (counts.get(r, 0), medians.get((r,))) for r in ind.RUNGS[1:]}
+    middle = medians(climbs, ("days",), ("to_rung",))
+    return {r: (counts.get(r, 0), middle.get((r,), {}).get("days")) for r in ind.RUNGS[1:]}
 
 
 def _in_village(ctx: Context, trainee_id):
@@ -313,21 +312,31 @@ def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
     if ctx.scope.village:
         per_seller = per_seller.where(_in_village(ctx, PracticeRecord.trainee_id))
     per_seller = per_seller.subquery()
-    totals = rows(
+    ranked = select(
+        per_seller,
+        func.row_number()
+        .over(partition_by=(per_seller.c.y, per_seller.c.m), order_by=per_seller.c.v)
+        .label("i"),
+        func.count().over(partition_by=(per_seller.c.y, per_seller.c.m)).label("sellers"),
+    ).subquery()
+    picked = or_(
+        ranked.c.i == (ranked.c.sellers + 1) // 2, ranked.c.i == (ranked.c.sellers + 2) // 2
+    )
+    found = rows(
         select(
-            per_seller.c.y,
-            per_seller.c.m,
-            func.sum(per_seller.c.n),
-            func.sum(per_seller.c.v),
-            func.count(),
+            ranked.c.y,
+            ranked.c.m,
+            func.sum(ranked.c.n),
+            func.sum(ranked.c.v),
+            func.max(ranked.c.sellers),
+            func.avg(case((picked, ranked.c.v))),
         )
-        .group_by(per_seller.c.y, per_seller.c.m)
-        .order_by(per_seller.c.y, per_seller.c.m)
+        .group_by(ranked.c.y, ranked.c.m)
+        .order_by(ranked.c.y, ranked.c.m)
     ).all()
-    medians = median_by(per_seller, "y", "m")
     return [
-        (f"{int(y)}-{int(m):02d}", int(n), int(fen or 0), sellers, medians[(y, m)])
-        for y, m, n, fen, sellers in totals
+        (f"{int(y)}-{int(m):02d}", int(n), int(fen or 0), sellers, Decimal(str(middle)))
+        for y, m, n, fen, sellers, middle in found
     ]
 
 
@@ -351,7 +360,7 @@ def month_condition(ctx: Context, trainees, month: str):
     return trainees.c.trainee_id.in_(sold)
 
 
-EXTRA = ("followed_by", "overdue", "active_in")  # list filters outside indicators.INDICATORS
+EXTRA = ("followed_by", "overdue", "active_in", *ind.TIER_INDICATORS)  # lists of other figures
 
 
 def condition(ctx: Context, trainees, indicator: str, arg, mentor: int | None = None):
@@ -362,6 +371,9 @@ def condition(ctx: Context, trainees, indicator: str, arg, mentor: int | None = 
         mentor, base = int(str(arg)), literal(True)
     elif indicator == "active_in":
         base = month_condition(ctx, trainees, str(arg))
+    elif indicator in ind.TIER_INDICATORS:
+        column = ind.TIER_INDICATORS[indicator]
+        base = ind.tier_condition(ctx.scope, ctx.period, trainees, column, int(str(arg)))
     else:
         base = ind.INDICATORS[indicator][1](trainees, arg)
     if mentor is not None:
@@ -375,8 +387,8 @@ def condition(ctx: Context, trainees, indicator: str, arg, mentor: int | None = 
 
 def parts_of(indicator: str) -> tuple[str, ...]:
     if indicator in ind.INDICATORS:
-        return ("rung", "sales", *ind.INDICATORS[indicator][0])
-    return ("rung", "sales")  # what every list row shows
+        return ("sales", *ind.INDICATORS[indicator][0])
+    return ("sales",)  # what every list row shows
 
 
 def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, limit: int):

@@ -11,11 +11,11 @@ inclusive, in local (Asia/Shanghai) dates.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from lms.clock import LOCAL_TZ
 from lms.db import db
-from lms.models import Cohort, Enrollment
+from lms.models import Cohort, Enrollment, ProgrammeFacts, TraineeFacts
 
 
 @dataclass(frozen=True)
@@ -42,35 +42,33 @@ class Scope:
     village: str | None = None
 
     def at_end(self, period: Period):
-        """(trainee_id, cohort_id, since): the trainees in scope as the period ended, each with
-        the cohort they were in then and their first enrolment in the programme. The village
-        filter is applied by the caller (it is the profile's)."""
-        enrolments = (
-            select(
-                Enrollment.trainee_id,
-                Enrollment.cohort_id,
-                Enrollment.left_on,
-                func.row_number()
-                .over(
-                    partition_by=Enrollment.trainee_id,
-                    order_by=(Enrollment.enrolled_on.desc(), Enrollment.id.desc()),
-                )
-                .label("latest"),
-                func.min(Enrollment.enrolled_on)
-                .over(partition_by=Enrollment.trainee_id)
-                .label("since"),
-            )
+        """The trainees in scope as the period ended: their programme_facts row (with `since`,
+        the first enrolment in the programme) and their cohort now. In scope: an enrolment in
+        the programme (in the cohort, if one is asked for) that began on or before the end
+        and had not ended by then. The village filter is applied by the caller (it is the
+        profile's)."""
+        enrolled = (
+            select(Enrollment.id)
             .join(Cohort, Cohort.id == Enrollment.cohort_id)
-            .where(Cohort.programme_id == self.programme_id, Enrollment.enrolled_on <= period.end)
-            .subquery()
-        )
-        query = select(enrolments.c.trainee_id, enrolments.c.cohort_id, enrolments.c.since).where(
-            enrolments.c.latest == 1,
-            or_(enrolments.c.left_on.is_(None), enrolments.c.left_on > period.end),
+            .where(
+                Enrollment.trainee_id == ProgrammeFacts.trainee_id,
+                Cohort.programme_id == self.programme_id,
+                Enrollment.enrolled_on <= period.end,
+                or_(Enrollment.left_on.is_(None), Enrollment.left_on > period.end),
+            )
         )
         if self.cohort_id:
-            query = query.where(enrolments.c.cohort_id == self.cohort_id)
-        return query.subquery("in_scope")
+            enrolled = enrolled.where(Enrollment.cohort_id == self.cohort_id)
+        return (
+            select(ProgrammeFacts, TraineeFacts.cohort_id)
+            .outerjoin(TraineeFacts, TraineeFacts.trainee_id == ProgrammeFacts.trainee_id)
+            .where(
+                ProgrammeFacts.programme_id == self.programme_id,
+                ProgrammeFacts.since <= period.end,
+                enrolled.exists(),
+            )
+            .subquery("in_scope")
+        )
 
 
 def rows(statement):

@@ -100,10 +100,14 @@ def _funnel(ctx: Context) -> Table:
         [_("课程层级"), _("开始学"), _("学完一门"), _("全部学完")],
     )
     chart = []
+    counts = ctx.tier_counts()
     for tier in ctx.tiers:
+        found = counts.get(tier.id, (0, 0, 0))
         cells = [
-            share_cell(ctx, key, tier.id, "all")
-            for key in ("tier_started", "tier_completed_any", "tier_completed_all")
+            share(n, total, {"indicator": key, "arg": tier.id})
+            for n, key in zip(
+                found, ("tier_started", "tier_completed_any", "tier_completed_all"), strict=True
+            )
         ]
         title = tier.localized("title", ctx.locale)
         table.rows.append([Cell(title)] + cells)

@@ -321,7 +321,7 @@ def test_a_trainee_of_two_programmes_counts_in_each_from_their_enrolment_in_it(c
     )
     programmes.enrol_trainee(admin, trainee, two, confirmed=True, today=date(2026, 5, 1))
     make_record(trainee, happened_on=date(2026, 5, 10), amount_fen=12000, status="verified")
-    db.session.flush()
+    db.session.commit()
 
     def facts(programme):
         ctx = dash.build_context(Scope(programme.id), PERIOD, today=TODAY, locale="zh")
