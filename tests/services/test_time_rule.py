@@ -1,0 +1,133 @@
+"""The one rule for time, on dated scenarios computed by hand: as it stood at the end of the
+period (docs/indicators.md, "Scope and period")."""
+
+from datetime import date, datetime
+
+import pytest
+
+from lms.db import db
+from lms.models import Role, RungPromotion
+from lms.reporting import dashboard as dash
+from lms.reporting.scope import Period, Scope
+from lms.reporting.tables import BUILDERS
+from lms.services import programmes
+from tests.factories import enroll, make_cohort, make_programme, make_record, make_user
+
+TODAY = date(2026, 12, 1)
+
+
+def noon(day: date) -> datetime:  # 04:00 UTC is noon in China, the same date
+    return datetime(day.year, day.month, day.day, 4)
+
+
+def context(programme, end: date, start: date = date(2026, 1, 1), **scope):
+    return dash.build_context(
+        Scope(programme.id, **scope), Period(start, end), today=TODAY, locale="zh"
+    )
+
+
+def names(ctx, indicator, arg=None, **groups):
+    _total, found = dash.listing(ctx, indicator, arg, groups, offset=0, limit=100)
+    return sorted(row.name for row in found)
+
+
+def cells(ctx, key):
+    return [[c.text for c in row] for row in BUILDERS[key](ctx).rows]
+
+
+@pytest.fixture
+def world(ctx):
+    lead, mentor = make_user(Role.LEAD), make_user(Role.MENTOR)
+    programme = make_programme(lead, name="时间规则")
+    first = make_cohort(programme, name="一期", starts_on=date(2026, 1, 1))
+    second = make_cohort(programme, name="二期", starts_on=date(2026, 4, 1))
+
+    moved = make_user(name="搬家")  # enrolled 1 Jan, moved to the second cohort on 1 April
+    enroll(moved, first)
+    db.session.add(
+        RungPromotion(
+            trainee_id=moved.id,
+            step=1,
+            kind="promotion",
+            from_rung=0,
+            to_rung=1,
+            signed_by_id=mentor.id,
+            signed_at=noon(date(2026, 5, 10)),  # 129 days after 1 January
+        )
+    )
+    make_record(moved, kind="product_listing", happened_on=date(2026, 3, 20), amount_fen=None)  # day 78
+    programmes.move_trainee(lead, moved, second, today=date(2026, 4, 1))
+
+    leaver = make_user(name="七月走")  # left on 15 July
+    enroll(leaver, first).left_on = date(2026, 7, 15)
+
+    late = make_user(name="晚核实")  # sold on 20 June, verified on 5 July
+    enroll(late, first)
+    make_record(
+        late,
+        happened_on=date(2026, 6, 20),
+        amount_fen=101,
+        status="verified",
+        reviewed_at=noon(date(2026, 7, 5)),
+    )
+    make_record(late, happened_on=date(2026, 7, 2), amount_fen=100, status="verified")
+    db.session.commit()
+    return {"programme": programme, "first": first, "second": second, "moved": moved}
+
+
+def test_a_move_never_restarts_a_clock_and_the_cohort_is_the_one_at_the_end(world):
+    programme = world["programme"]
+    june = context(programme, date(2026, 6, 30))
+    # Still practising at day 90 counts from 1 January (a listing on day 78, in days 61–90).
+    assert cells(june, "lasting")[0] == ["入学90天后仍在实践", "33% (1/3)"]
+    assert names(june, "practising", "90") == ["搬家"]
+    # Days to climb: from the first enrolment (1 January), not the move (1 April).
+    assert cells(june, "climb_days")[0][1:] == ["1", "129"]
+    march = context(programme, date(2026, 3, 31), cohort_id=world["second"].id)
+    assert names(march, "all") == []  # on 31 March the mover was still in the first cohort
+    assert names(context(programme, date(2026, 3, 31), cohort_id=world["first"].id), "all") == [
+        "七月走",
+        "搬家",
+        "晚核实",
+    ]
+    assert names(context(programme, date(2026, 6, 30), cohort_id=world["second"].id), "all") == [
+        "搬家"
+    ]
+
+
+def test_a_trainee_who_left_after_the_period_counts_in_it(world):
+    programme = world["programme"]
+    assert "七月走" in names(context(programme, date(2026, 6, 30)), "all")
+    assert "七月走" not in names(context(programme, date(2026, 7, 31)), "all")
+    assert context(programme, date(2026, 7, 31)).total == 2
+
+
+def test_a_record_verified_after_the_period_does_not_change_it(world):
+    programme = world["programme"]
+    june = context(programme, date(2026, 6, 30))
+    assert names(june, "sold") == []  # the 20 June sale was verified on 5 July
+    assert cells(june, "sales") == [["本期有核实销售的学员", "0", "", "", ""]]
+    july = context(programme, date(2026, 7, 31))
+    assert names(july, "sold") == ["晚核实"]
+    assert cells(july, "sales")[:2] == [
+        ["2026-06", "1", "¥1.01", "1", "¥1.01"],
+        ["2026-07", "1", "¥1.00", "1", "¥1.00"],
+    ]
+
+
+def test_halves_round_away_from_zero_on_the_page_and_in_the_export(world):
+    programme = world["programme"]
+    july = context(programme, date(2026, 7, 31), start=date(2026, 6, 1))
+    # Income now: verified sales from 2 to 31 July, per trainee in scope on 31 July (the leaver
+    # has gone): 0 fen and 100 fen, median 50 fen.
+    income = dict((row[0], row[1]) for row in cells(july, "income"))
+    assert income["现在月收入（中位数）"] == "¥0.50"
+    make_record(world["moved"], happened_on=date(2026, 7, 20), amount_fen=1, status="verified")
+    db.session.commit()
+    july = context(programme, date(2026, 7, 31), start=date(2026, 6, 1))
+    income = dict((row[0], row[1]) for row in cells(july, "income"))
+    assert income["现在月收入（中位数）"] == "¥0.51"  # the median of 1 and 100 fen is 50.5
+    table = BUILDERS["income"](july)
+    assert table.rows[1][1].value == 0.51  # exported in yuan, rounded the same way
+    assert dash.share(1, 8).text == "13% (1/8)" and dash.share(1, 8).value == 0.125
+    assert dash.share(3, 8).text == "38% (3/8)"
