@@ -55,7 +55,8 @@ def world(ctx):
             signed_at=noon(date(2026, 5, 10)),  # 129 days after 1 January
         )
     )
-    make_record(moved, kind="product_listing", happened_on=date(2026, 3, 20), amount_fen=None)  # day 78
+    listed_on = date(2026, 3, 20)  # day 78 after 1 January
+    make_record(moved, kind="product_listing", happened_on=listed_on, amount_fen=None)
     programmes.move_trainee(lead, moved, second, today=date(2026, 4, 1))
 
     leaver = make_user(name="七月走")  # left on 15 July
