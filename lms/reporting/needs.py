@@ -95,7 +95,7 @@ class Row:
         f, words = self.facts, []
         if f.closes_on and f.closes_on < self.today:
             days = (self.today - f.closes_on).days
-            words.append(_("逾期 %(days)d 天未回访", days=days))
+            words.append(_("逾期 %(days)d 天未回访", days=days) + self.due_reason_words)
         if f.pending_count:
             days = (self.today - f.pending_since).days if f.pending_since else 0
             words.append(_("%(n)d 条记录等待核实 %(days)d 天", n=f.pending_count, days=days))
@@ -110,8 +110,9 @@ class Row:
         return words
 
     @property
-    def due_reason(self) -> str:
-        return DueReason(self.facts.due_reason).label if self.facts.due_reason else ""
+    def due_reason_words(self) -> str:
+        """"（定期回访）": which follow-up is late."""
+        return f"（{DueReason(self.facts.due_reason).label}）" if self.facts.due_reason else ""
 
 
 def urgency(today: date):

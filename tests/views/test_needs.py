@@ -88,7 +88,7 @@ def test_the_list_says_why_in_words_most_urgent_first_with_mentor_and_load(clien
     assert "共 2 人" in html
     assert html.index("王秀兰") < html.index("刘春梅")  # overdue before waiting
     # Enrolled 60 days ago: regular visit due on day 14, its window closed on day 21.
-    assert "逾期 39 天未回访" in html and "（定期回访）" in html
+    assert "逾期 39 天未回访（定期回访）；入学 60 天还没有开始学习或实践" in html
     assert "入学 60 天还没有开始学习或实践" in html
     assert "3 条记录等待核实 9 天" in html
     assert "陈导师（跟踪2人）" in html and "李导师（跟踪1人）" in html
