@@ -36,6 +36,7 @@ from lms.reporting.indicators import INDICATORS
 from lms.reporting.labels import describe
 from lms.reporting.scope import Period, Scope
 from lms.reporting.tables import BUILDERS, tables
+from lms.reporting.tables import table as build_table
 from lms.security import no_store
 from lms.services import consent as consents
 from lms.services import exports, ladder
@@ -112,7 +113,7 @@ def export(programme_id: int, key: str, fmt: str):
     if key not in BUILDERS or fmt not in ("csv", "xlsx"):
         abort(404)
     ctx = _context(programme)
-    table = BUILDERS[key](ctx)
+    table = build_table(ctx, key)
     name = f"{programme.id}-{key}-{ctx.period.start}-{ctx.period.end}.{fmt}"
     if fmt == "csv":
         body, mimetype = exports.to_csv(table), "text/csv; charset=utf-8"

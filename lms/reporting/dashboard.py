@@ -120,6 +120,7 @@ class Context:
     tiers: list[Tier]
     rung_names: dict[int, str]
     locale: str = "zh"
+    counted: tuple[str, ...] = ("pac", "visited", "sales")  # the parts the counts join
     _counts: Counts | None = None
 
     def trainees(self, parts=ind.PARTS):
@@ -128,7 +129,7 @@ class Context:
     @property
     def counts(self) -> Counts:
         if self._counts is None:
-            self._counts = Counts(self.trainees(("pac", "visited", "sales")), count_keys(self))
+            self._counts = Counts(self.trainees(self.counted), count_keys(self))
         return self._counts
 
     @property
@@ -148,7 +149,7 @@ def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> 
 
 
 def count_keys(ctx: Context) -> list[tuple[str, Any]]:
-    """Every (indicator, argument) a dashboard table counts."""
+    """Every (indicator, argument) a dashboard table counts (those the context's parts allow)."""
     keys = [
         (k, None)
         for k in (
@@ -167,7 +168,7 @@ def count_keys(ctx: Context) -> list[tuple[str, Any]]:
         (k, str(d)) for d in ind.STILL_PRACTISING for k in ("practising_eligible", "practising")
     ]
     keys += [("outcome", k.value) for k in OutcomeKind]
-    return keys
+    return [(k, a) for k, a in keys if set(ind.INDICATORS[k][0]) <= set(ctx.counted)]
 
 
 def count_cell(ctx: Context, indicator: str, arg: Any = None, **groups) -> Cell:

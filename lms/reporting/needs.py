@@ -111,7 +111,7 @@ class Row:
 
     @property
     def due_reason_words(self) -> str:
-        """"（定期回访）": which follow-up is late."""
+        """ "（定期回访）": which follow-up is late."""
         return f"（{DueReason(self.facts.due_reason).label}）" if self.facts.due_reason else ""
 
 

@@ -27,6 +27,12 @@ def tables(ctx: Context) -> list[Table]:
     return [build(ctx) for build in BUILDERS.values()]
 
 
+def table(ctx: Context, key: str) -> Table:
+    """One table alone (an export): its counts join only the parts it shows."""
+    ctx.counted = COUNTED.get(key, ())
+    return BUILDERS[key](ctx)
+
+
 def _rungs(ctx: Context) -> Table:
     table = Table(
         "rungs",
@@ -283,6 +289,13 @@ def _equity(ctx: Context) -> Table:
     return table
 
 
+# What each table's counts join beyond programme_facts (lms.reporting.indicators.PARTS).
+COUNTED = {
+    "loop": ("pac", "visited"),
+    "sales": ("sales",),
+    "income": ("sales",),
+    "equity": ("pac", "visited", "sales"),
+}
 # Each table by its key, in the order the dashboard shows them; an export builds only its own.
 BUILDERS = {
     "rungs": _rungs,

@@ -166,6 +166,17 @@ def test_each_table_is_built_under_its_own_key(world):
     assert [build(ctx).key for build in BUILDERS.values()] == list(BUILDERS)
 
 
+def test_a_table_built_alone_for_an_export_equals_the_dashboards(world):
+    """An export joins only what its table shows (tables.COUNTED): the same cells."""
+    from lms.reporting.tables import table as one_table
+
+    ctx, _ = world
+    shown = {t.key: [[c.text for c in row] for row in t.rows] for t in tables(ctx)}
+    for key in shown:
+        alone = dash.build_context(ctx.scope, ctx.period, today=TODAY, locale="zh")
+        assert [[c.text for c in row] for row in one_table(alone, key).rows] == shown[key], key
+
+
 def test_scope_is_current_enrolments_of_the_programme(world):
     ctx, _ = world
     assert names(ctx, "all") == ["一", "三", "二", "四"]
