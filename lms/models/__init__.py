@@ -13,7 +13,13 @@ from lms.models.curriculum import (
     RungPracticeRequirement,
     Tier,
 )
-from lms.models.facts import PracticeWindow, ProgrammeFacts, TierFacts, TraineeFacts
+from lms.models.facts import (
+    PracticeWindow,
+    ProgrammeFacts,
+    SalesMonth,
+    TierFacts,
+    TraineeFacts,
+)
 from lms.models.followup import (
     FollowUpVisit,
     Observation,
@@ -42,6 +48,7 @@ __all__ = [
     "ProgrammeFacts",
     "TierFacts",
     "PracticeWindow",
+    "SalesMonth",
     "FollowUpVisit",
     "Observation",
     "Outcome",

@@ -74,3 +74,16 @@ class PracticeWindow(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True)
     completed_on: Mapped[date] = mapped_column(index=True)
     verified_on: Mapped[date | None]
+
+
+class SalesMonth(db.Model):
+    """A trainee's mentor-verified sales of one month (by the day each happened), in one
+    programme: the bulk of a period's sales is read from here, its edges from the records."""
+
+    __tablename__ = "sales_months"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    sales: Mapped[int]
+    fen: Mapped[int] = mapped_column(sa.BigInteger)

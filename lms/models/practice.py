@@ -77,6 +77,13 @@ class PracticeRecord(db.Model):
             postgresql_where=text("status = 'verified' AND kind = 'sale'"),
             sqlite_where=text("status = 'verified' AND kind = 'sale'"),
         ),
+        # Sales verified after a period's end, taken back out of its monthly rollups.
+        Index(
+            "ix_practice_records_sales_reviewed",
+            "reviewed_at",
+            postgresql_where=text("status = 'verified' AND kind = 'sale'"),
+            sqlite_where=text("status = 'verified' AND kind = 'sale'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

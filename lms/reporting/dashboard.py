@@ -20,7 +20,6 @@ from lms.models import (
     Enrollment,
     MentorAssignment,
     OutcomeKind,
-    PracticeRecord,
     Rung,
     Tier,
     TraineeFacts,
@@ -295,24 +294,7 @@ def _in_village(ctx: Context, trainee_id):
 
 def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
     """(month, verified sales, total fen, active sellers, median per seller) per month."""
-    s = ctx.scope.at_end(ctx.period)
-    year = func.extract("year", PracticeRecord.happened_on)
-    month = func.extract("month", PracticeRecord.happened_on)
-    per_seller = (
-        select(
-            year.label("y"),
-            month.label("m"),
-            PracticeRecord.trainee_id,
-            func.count().label("n"),
-            func.sum(PracticeRecord.amount_fen).label("v"),
-        )
-        .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
-        .where(ind.verified_sales(s, ctx.period, ctx.period.start))
-        .group_by(year, month, PracticeRecord.trainee_id)
-    )
-    if ctx.scope.village:
-        per_seller = per_seller.where(_in_village(ctx, PracticeRecord.trainee_id))
-    per_seller = per_seller.subquery()
+    per_seller = _per_seller(ctx)
     ranked = select(
         per_seller,
         func.row_number()
@@ -341,24 +323,36 @@ def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
     ]
 
 
+def _per_seller(ctx: Context):
+    """(y, m, trainee_id, n, v): each active seller's verified sales and total of each month."""
+    s = ctx.scope.at_end(ctx.period)
+    months = ind.sales_by_month(s, ctx.period)
+    query = (
+        select(
+            months.c.y,
+            months.c.m,
+            months.c.trainee_id,
+            func.sum(months.c.n).label("n"),
+            func.sum(months.c.fen).label("v"),
+        )
+        .group_by(months.c.y, months.c.m, months.c.trainee_id)
+        .having(func.sum(months.c.n) > 0)
+    )
+    if ctx.scope.village:
+        query = query.where(_in_village(ctx, months.c.trainee_id))
+    return query.subquery("per_seller")
+
+
 # --- the trainees behind a number -----------------------------------------------------------
 
 
 def month_condition(ctx: Context, trainees, month: str):
     """Active sellers of one month (YYYY-MM) of the period: a verified sale that month."""
     year, number = (int(x) for x in month.split("-"))
-    first = date(year, number, 1)
-    last = date(year + number // 12, number % 12 + 1, 1)
-    s = ctx.scope.at_end(ctx.period)
-    sold = (
-        select(PracticeRecord.trainee_id)
-        .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
-        .where(
-            ind.verified_sales(s, ctx.period, max(first, ctx.period.start)),
-            PracticeRecord.happened_on < last,
-        )
+    sellers = _per_seller(ctx)
+    return trainees.c.trainee_id.in_(
+        select(sellers.c.trainee_id).where(sellers.c.y == year, sellers.c.m == number)
     )
-    return trainees.c.trainee_id.in_(sold)
 
 
 EXTRA = ("followed_by", "overdue", "active_in", *ind.TIER_INDICATORS)  # lists of other figures

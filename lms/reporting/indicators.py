@@ -11,7 +11,7 @@ docs/indicators.md; the rule for time is in lms.reporting.scope.
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from lms.db import db
@@ -23,6 +23,7 @@ from lms.models import (
     PracticeWindow,
     RecordStatus,
     RungPromotion,
+    SalesMonth,
     TierFacts,
     TraineeProfile,
 )
@@ -273,20 +274,110 @@ def verified_sales(s, period: Period, first_day: date):
     )
 
 
+def full_months(period: Period) -> tuple[date, date] | None:
+    """The first day of the first whole month in the period and the last day of the last one,
+    or None when the period holds no whole month."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    ends_a_month = (period.end + timedelta(days=1)).day == 1
+    last = period.end if ends_a_month else period.end.replace(day=1) - timedelta(days=1)
+    return (first, last) if first <= last else None
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def sales_by_month(s, period: Period):
+    """(trainee_id, y, m, n, fen) of the verified sales in the period, exactly: whole months
+    from the sales_months rollup, less the sales in them verified after the period's end; the
+    partial months at either edge from the records themselves."""
+    year = func.extract("year", PracticeRecord.happened_on)
+    month = func.extract("month", PracticeRecord.happened_on)
+
+    def raw(first: date, last: date, condition, sign: int):
+        return (
+            select(
+                PracticeRecord.trainee_id,
+                year.label("y"),
+                month.label("m"),
+                (sign * func.count()).label("n"),
+                (sign * func.coalesce(func.sum(PracticeRecord.amount_fen), 0)).label("fen"),
+            )
+            .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
+            .where(
+                PracticeRecord.kind == PracticeKind.SALE,
+                PracticeRecord.status == RecordStatus.VERIFIED,
+                PracticeRecord.happened_on >= first,
+                PracticeRecord.happened_on <= last,
+                PracticeRecord.happened_on >= s.c.since,
+                condition,
+            )
+            .group_by(PracticeRecord.trainee_id, year, month)
+        )
+
+    whole = full_months(period)
+    if whole is None:
+        return raw(period.start, period.end, verified_by(period), 1).subquery("sales_by_month")
+    first, last = whole
+    parts = [
+        select(
+            SalesMonth.trainee_id,
+            func.extract("year", SalesMonth.month).label("y"),
+            func.extract("month", SalesMonth.month).label("m"),
+            SalesMonth.sales.label("n"),
+            SalesMonth.fen.label("fen"),
+        )
+        .join(
+            s,
+            and_(
+                s.c.trainee_id == SalesMonth.trainee_id, s.c.programme_id == SalesMonth.programme_id
+            ),
+        )
+        .where(SalesMonth.month >= first, SalesMonth.month <= last),
+        raw(first, last, PracticeRecord.reviewed_at >= period.end_utc, -1),  # verified later
+    ]
+    if period.start < first:
+        parts.append(raw(period.start, first - timedelta(days=1), verified_by(period), 1))
+    if last < period.end:
+        parts.append(raw(last + timedelta(days=1), period.end, verified_by(period), 1))
+    return union_all(*parts).subquery("sales_by_month")
+
+
 def _sales(s, period: Period):
+    """Per trainee: verified sales in the period (number, fen) and in the 30 days to its end."""
+    months = sales_by_month(s, period)
+    totals = (
+        select(
+            months.c.trainee_id,
+            func.sum(months.c.n).label("sales"),
+            func.sum(months.c.fen).label("sales_fen"),
+        )
+        .group_by(months.c.trainee_id)
+        .subquery()
+    )
     income_from = period.end - timedelta(days=INCOME_DAYS - 1)
-    in_period = PracticeRecord.happened_on >= period.start
-    recent = PracticeRecord.happened_on >= income_from
-    return (
+    recent = (
         select(
             PracticeRecord.trainee_id,
-            func.sum(flag(in_period)).label("sales"),
-            func.sum(case((in_period, PracticeRecord.amount_fen), else_=0)).label("sales_fen"),
-            func.sum(case((recent, PracticeRecord.amount_fen), else_=0)).label("income_now_fen"),
+            func.sum(PracticeRecord.amount_fen).label("income_now_fen"),
         )
         .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
-        .where(verified_sales(s, period, min(period.start, income_from)))
+        .where(verified_sales(s, period, income_from))
         .group_by(PracticeRecord.trainee_id)
+        .subquery()
+    )
+    both = union_all(
+        select(totals.c.trainee_id, totals.c.sales, totals.c.sales_fen, literal(0).label("i")),
+        select(recent.c.trainee_id, literal(0), literal(0), recent.c.income_now_fen),
+    ).subquery()
+    return (
+        select(
+            both.c.trainee_id,
+            func.sum(both.c.sales).label("sales"),
+            func.sum(both.c.sales_fen).label("sales_fen"),
+            func.sum(both.c.i).label("income_now_fen"),
+        )
+        .group_by(both.c.trainee_id)
         .subquery()
     )
 

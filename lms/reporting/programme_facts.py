@@ -1,11 +1,13 @@
 """The dated facts of each trainee in each of their programmes (programme_facts, tier_facts,
-practice_windows), computed from the records for a set of trainees in a fixed number of
-queries. lms.reporting.facts stores them in the same refresh as trainee_facts, under the same
-lock; lms.reporting.indicators compares their dates with a period's end.
+practice_windows, sales_months), computed from the records for a set of trainees in a fixed
+number of queries. lms.reporting.facts stores them in the same refresh as trainee_facts, under
+the same lock; lms.reporting.indicators compares their dates with a period's end.
 
 Each fact counts from the trainee's first enrolment in the programme (`since`), in local dates:
 a lesson learned, a course completed or an outcome before it belongs to another programme.
 """
+
+from datetime import date
 
 from sqlalchemy import and_, func, select
 
@@ -19,12 +21,14 @@ from lms.models import (
     LessonProgress,
     Outcome,
     OutcomeKind,
+    PracticeKind,
     PracticeRecord,
     PracticeTask,
     PracticeWindow,
     ProgrammeFacts,
     RecordStatus,
     RungPromotion,
+    SalesMonth,
     TierFacts,
     TraineeProfile,
 )
@@ -33,7 +37,7 @@ from lms.sqlfuncs import date_plus, local_date_plus
 PRACTICE_AFTER_COURSE_DAYS = 14
 STILL_PRACTISING = (90, 180)  # days after the first enrolment
 STILL_PRACTISING_WINDOW = 30  # a record (not rejected) in the 30 days up to that day
-TABLES = (ProgrammeFacts, TierFacts, PracticeWindow)
+TABLES = (ProgrammeFacts, TierFacts, PracticeWindow, SalesMonth)
 OUTCOME_COLUMNS = {k: f"{k.value}_on" for k in OutcomeKind}
 
 
@@ -133,6 +137,7 @@ def compute(ids: list[int]) -> dict[str, list[dict]]:
         ProgrammeFacts.__tablename__: list(programmes.values()),
         TierFacts.__tablename__: tiers,
         PracticeWindow.__tablename__: _windows(s, run),
+        SalesMonth.__tablename__: _sales_months(s, run),
     }
 
 
@@ -218,6 +223,38 @@ def _windows(s, run) -> list[dict]:
             )
             .join(CourseCompletion, CourseCompletion.trainee_id == s.c.trainee_id)
             .where(and_(CourseCompletion.course_id.in_(with_tasks), completed_on >= s.c.since))
+        ).all()
+    ]
+
+
+def _sales_months(s, run) -> list[dict]:
+    """Verified sales per month by the day they happened, from the first enrolment on."""
+    year = func.extract("year", PracticeRecord.happened_on)
+    month = func.extract("month", PracticeRecord.happened_on)
+    return [
+        {
+            "programme_id": programme_id,
+            "trainee_id": trainee_id,
+            "month": date(int(y), int(m), 1),
+            "sales": n,
+            "fen": int(fen or 0),
+        }
+        for programme_id, trainee_id, y, m, n, fen in run(
+            select(
+                s.c.programme_id,
+                s.c.trainee_id,
+                year,
+                month,
+                func.count(),
+                func.sum(PracticeRecord.amount_fen),
+            )
+            .join(PracticeRecord, PracticeRecord.trainee_id == s.c.trainee_id)
+            .where(
+                PracticeRecord.kind == PracticeKind.SALE,
+                PracticeRecord.status == RecordStatus.VERIFIED,
+                PracticeRecord.happened_on >= s.c.since,
+            )
+            .group_by(s.c.programme_id, s.c.trainee_id, year, month)
         ).all()
     ]
 
