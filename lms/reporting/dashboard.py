@@ -27,7 +27,7 @@ from lms.models import (
 )
 from lms.permissions import assignment_is_current
 from lms.reporting import indicators as ind
-from lms.reporting.scope import Period, Scope, rows
+from lms.reporting.scope import Period, Scope, members, rows
 
 SPLITS = ("category", "gender", "age_band", "baseline_rung", "rung_now")
 
@@ -326,15 +326,16 @@ def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
 def _per_seller(ctx: Context):
     """(y, m, trainee_id, n, v): each active seller's verified sales and total of each month."""
     s = ctx.scope.at_end(ctx.period)
-    months = ind.sales_by_month(s, ctx.period)
+    months = ind.sales_by_month(members(ctx.scope.programme_id, ctx.period), ctx.period)
     query = (
         select(
             months.c.y,
             months.c.m,
             months.c.trainee_id,
-            func.sum(months.c.n).label("n"),
-            func.sum(months.c.fen).label("v"),
+            ind.whole(func.sum(months.c.n)).label("n"),
+            ind.whole(func.sum(months.c.fen)).label("v"),
         )
+        .where(months.c.trainee_id.in_(select(s.c.trainee_id)))
         .group_by(months.c.y, months.c.m, months.c.trainee_id)
         .having(func.sum(months.c.n) > 0)
     )

@@ -11,7 +11,7 @@ docs/indicators.md; the rule for time is in lms.reporting.scope.
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from lms.db import db
@@ -28,7 +28,7 @@ from lms.models import (
     TraineeProfile,
 )
 from lms.reporting.programme_facts import PRACTICE_AFTER_COURSE_DAYS, STILL_PRACTISING
-from lms.reporting.scope import Period, Scope
+from lms.reporting.scope import Period, Scope, members
 from lms.sqlfuncs import date_plus, day_number, local_date_plus
 
 COVERAGE_DAYS = 30
@@ -43,6 +43,11 @@ def verified_by(period: Period):
         PracticeRecord.status == RecordStatus.VERIFIED,
         PracticeRecord.reviewed_at < period.end_utc,
     )
+
+
+def whole(total):
+    """A SUM as a whole number (PostgreSQL sums integers to numeric): counts and fen stay int."""
+    return cast(total, BigInteger)
 
 
 def flag(condition):
@@ -94,14 +99,15 @@ def trainees(scope: Scope, period: Period, parts=PARTS):
         joins.append(sub)
         columns.extend(func.coalesce(sub.c[c], zero).label(c) for c in cols)
 
+    m = members(scope.programme_id, period)  # the parts gather per member, then join scope
     if "climbs" in parts:
-        add(_climbs(s, period), *(f"climbed_to_{r}" for r in RUNGS[1:]))
+        add(_climbs(m, period), *(f"climbed_to_{r}" for r in RUNGS[1:]))
     if "pac" in parts:
-        add(_practice_after_course(s, period), "pac_eligible", "pac")
+        add(_practice_after_course(m, period), "pac_eligible", "pac")
     if "visited" in parts:
-        add(_visited(s, period), "visited")
+        add(_visited(m, period), "visited")
     if "sales" in parts:
-        add(_sales(s, period), "sales", "sales_fen", "income_now_fen")
+        add(_sales(m, period), "sales", "sales_fen", "income_now_fen")
     query = select(*columns).select_from(s).join(p, p.user_id == s.c.trainee_id)
     for sub in joins:
         query = query.outerjoin(sub, sub.c.trainee_id == s.c.trainee_id)
@@ -373,9 +379,9 @@ def _sales(s, period: Period):
     return (
         select(
             both.c.trainee_id,
-            func.sum(both.c.sales).label("sales"),
-            func.sum(both.c.sales_fen).label("sales_fen"),
-            func.sum(both.c.i).label("income_now_fen"),
+            whole(func.sum(both.c.sales)).label("sales"),
+            whole(func.sum(both.c.sales_fen)).label("sales_fen"),
+            whole(func.sum(both.c.i)).label("income_now_fen"),
         )
         .group_by(both.c.trainee_id)
         .subquery()

@@ -71,6 +71,17 @@ class Scope:
         )
 
 
+def members(programme_id: int, period: Period):
+    """(trainee_id, programme_id, since) of everyone enrolled in the programme by the end of the
+    period: a light stand-in for `Scope.at_end` inside the joins that gather a fact per trainee
+    (their result is joined to the exact scope once, not filtered by it in every part)."""
+    return (
+        select(ProgrammeFacts.trainee_id, ProgrammeFacts.programme_id, ProgrammeFacts.since)
+        .where(ProgrammeFacts.programme_id == programme_id, ProgrammeFacts.since <= period.end)
+        .subquery("members")
+    )
+
+
 def rows(statement):
     """Plain rows through the session's connection: aggregates over many thousands of rows,
     where Core skips the ORM's per-row bookkeeping."""
