@@ -60,7 +60,9 @@ async function keep(urls) {
     const hit = await cache.match(url, { ignoreVary: true });
     if (hit && Date.now() - Number(hit.headers.get(KEPT_AT)) < FRESH_FOR) continue;  // data costs
     try {
-      const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
+      const response = await fetch(url, {  // marked: it must not take a pending message
+        credentials: "same-origin", cache: "no-cache", headers: { "X-LMS-Keep": "1" },
+      });
       if (response.ok && !response.redirected) await put(cache, url, response);
     } catch (e) {
       return;  // the network went: keep what we have

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lms.clock import local_today
 from lms.db import db
 from lms.models import Lesson, Role
-from tests.factories import assign, enroll, make_cohort, make_programme, make_user
+from tests.factories import assign, enroll, make_cohort, make_programme, make_user, visit_form
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = local_today()
@@ -103,6 +103,21 @@ def test_a_mentor_keeps_the_files_and_visit_forms_of_their_own_trainees_only(app
     form = client.get(f"/mentor/trainees/{mine}/visits/new").get_data(as_text=True)
     assert 'data-offline="visit"' in form and f"&#34;trainee_id&#34;: &#34;{mine}&#34;" in form
     assert f"/mentor/trainees/{theirs}" not in " ".join(paths)
+
+
+def test_a_page_kept_in_the_background_leaves_the_message_for_the_page_being_opened(
+    app, people, login
+):
+    """After "回访记录已保存。" the worker may be keeping the trainee's file while the browser
+    follows the redirect to it: the kept copy must not take the message."""
+    client = login(people["mentor"])
+    mine = people["mine"].id
+    response = client.post(f"/mentor/trainees/{mine}/visits/new", data=visit_form())
+    assert response.status_code == 302
+    kept_copy = client.get(f"/mentor/trainees/{mine}", headers={"X-LMS-Keep": "1"})
+    assert "回访记录已保存。" not in kept_copy.get_data(as_text=True)
+    opened = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "回访记录已保存。" in opened
 
 
 def test_a_lesson_keeps_the_next_lessons_of_its_course_and_the_home_the_practice_form(
