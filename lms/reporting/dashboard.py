@@ -27,7 +27,8 @@ from lms.models import (
 )
 from lms.permissions import assignment_is_current
 from lms.reporting import indicators as ind
-from lms.reporting.scope import Period, Scope, members, rows
+from lms.reporting import sales
+from lms.reporting.scope import Period, Scope, rows
 
 SPLITS = ("category", "gender", "age_band", "baseline_rung", "rung_now")
 
@@ -285,63 +286,12 @@ def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
 
 
 def _in_village(ctx: Context, trainee_id):
-    from lms.models import TraineeProfile
-
-    return trainee_id.in_(
-        select(TraineeProfile.user_id).where(TraineeProfile.village == ctx.scope.village)
-    )
+    return sales.in_village(ctx.scope, trainee_id)
 
 
 def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
     """(month, verified sales, total fen, active sellers, median per seller) per month."""
-    per_seller = _per_seller(ctx)
-    ranked = select(
-        per_seller,
-        func.row_number()
-        .over(partition_by=(per_seller.c.y, per_seller.c.m), order_by=per_seller.c.v)
-        .label("i"),
-        func.count().over(partition_by=(per_seller.c.y, per_seller.c.m)).label("sellers"),
-    ).subquery()
-    picked = or_(
-        ranked.c.i == (ranked.c.sellers + 1) // 2, ranked.c.i == (ranked.c.sellers + 2) // 2
-    )
-    found = rows(
-        select(
-            ranked.c.y,
-            ranked.c.m,
-            func.sum(ranked.c.n),
-            func.sum(ranked.c.v),
-            func.max(ranked.c.sellers),
-            func.avg(case((picked, ranked.c.v))),
-        )
-        .group_by(ranked.c.y, ranked.c.m)
-        .order_by(ranked.c.y, ranked.c.m)
-    ).all()
-    return [
-        (f"{int(y)}-{int(m):02d}", int(n), int(fen or 0), sellers, Decimal(str(middle)))
-        for y, m, n, fen, sellers, middle in found
-    ]
-
-
-def _per_seller(ctx: Context):
-    """(y, m, trainee_id, n, v): each active seller's verified sales and total of each month."""
-    s = ctx.scope.at_end(ctx.period)
-    months = ind.sales_by_month(members(ctx.scope.programme_id, ctx.period), ctx.period)
-    query = (
-        select(
-            months.c.y,
-            months.c.m,
-            months.c.trainee_id,
-            ind.whole(func.sum(months.c.n)).label("n"),
-            ind.whole(func.sum(months.c.fen)).label("v"),
-        )
-        .where(months.c.trainee_id.in_(select(s.c.trainee_id)))
-        .group_by(months.c.y, months.c.m, months.c.trainee_id)
-        .having(func.sum(months.c.n) > 0)
-    )
-    if ctx.scope.village:
-        query = query.where(_in_village(ctx, months.c.trainee_id))
-    return query.subquery("per_seller")
+    return sales.monthly(ctx.scope, ctx.period)
 
 
 # --- the trainees behind a number -----------------------------------------------------------
@@ -350,7 +300,7 @@ def _per_seller(ctx: Context):
 def month_condition(ctx: Context, trainees, month: str):
     """Active sellers of one month (YYYY-MM) of the period: a verified sale that month."""
     year, number = (int(x) for x in month.split("-"))
-    sellers = _per_seller(ctx)
+    sellers = sales.per_seller(ctx.scope, ctx.period)
     return trainees.c.trainee_id.in_(
         select(sellers.c.trainee_id).where(sellers.c.y == year, sellers.c.m == number)
     )

@@ -9,45 +9,28 @@ whole dashboard); the list behind the number is the same select filtered by the 
 docs/indicators.md; the rule for time is in lms.reporting.scope.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.db import db
 from lms.models import (
     FollowUpVisit,
     OutcomeKind,
-    PracticeKind,
-    PracticeRecord,
     PracticeWindow,
-    RecordStatus,
     RungPromotion,
-    SalesMonth,
     TierFacts,
     TraineeProfile,
 )
+from lms.reporting import sales
 from lms.reporting.programme_facts import PRACTICE_AFTER_COURSE_DAYS, STILL_PRACTISING
 from lms.reporting.scope import Period, Scope, members
 from lms.sqlfuncs import date_plus, day_number, local_date_plus
 
 COVERAGE_DAYS = 30
-INCOME_DAYS = 30
 AGE_BANDS = ((0, 29, "<30"), (30, 44, "30–44"), (45, 59, "45–59"), (60, 200, "60+"))
 RUNGS = range(7)
-
-
-def verified_by(period: Period):
-    """A record counts as verified if a mentor had verified it by the end of the period."""
-    return and_(
-        PracticeRecord.status == RecordStatus.VERIFIED,
-        PracticeRecord.reviewed_at < period.end_utc,
-    )
-
-
-def whole(total):
-    """A SUM as a whole number (PostgreSQL sums integers to numeric): counts and fen stay int."""
-    return cast(total, BigInteger)
 
 
 def flag(condition):
@@ -107,7 +90,7 @@ def trainees(scope: Scope, period: Period, parts=PARTS):
     if "visited" in parts:
         add(_visited(m, period), "visited")
     if "sales" in parts:
-        add(_sales(m, period), "sales", "sales_fen", "income_now_fen")
+        add(sales.per_trainee(m, period), "sales", "sales_fen", "income_now_fen")
     query = select(*columns).select_from(s).join(p, p.user_id == s.c.trainee_id)
     for sub in joins:
         query = query.outerjoin(sub, sub.c.trainee_id == s.c.trainee_id)
@@ -264,126 +247,6 @@ def _practice_after_course(s, period: Period):
             w.completed_on <= period.end - timedelta(days=PRACTICE_AFTER_COURSE_DAYS),
         )
         .group_by(w.trainee_id)
-        .subquery()
-    )
-
-
-def verified_sales(s, period: Period, first_day: date):
-    """The conditions on a verified sale counted for a trainee in scope, dated from
-    `first_day` to the end of the period."""
-    return and_(
-        PracticeRecord.kind == PracticeKind.SALE,
-        verified_by(period),
-        PracticeRecord.happened_on >= first_day,
-        PracticeRecord.happened_on <= period.end,
-        PracticeRecord.happened_on >= s.c.since,
-    )
-
-
-def full_months(period: Period) -> tuple[date, date] | None:
-    """The first day of the first whole month in the period and the last day of the last one,
-    or None when the period holds no whole month."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
-    ends_a_month = (period.end + timedelta(days=1)).day == 1
-    last = period.end if ends_a_month else period.end.replace(day=1) - timedelta(days=1)
-    return (first, last) if first <= last else None
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def sales_by_month(s, period: Period):
-    """(trainee_id, y, m, n, fen) of the verified sales in the period, exactly: whole months
-    from the sales_months rollup, less the sales in them verified after the period's end; the
-    partial months at either edge from the records themselves."""
-    year = func.extract("year", PracticeRecord.happened_on)
-    month = func.extract("month", PracticeRecord.happened_on)
-
-    def raw(first: date, last: date, condition, sign: int):
-        return (
-            select(
-                PracticeRecord.trainee_id,
-                year.label("y"),
-                month.label("m"),
-                (sign * func.count()).label("n"),
-                (sign * func.coalesce(func.sum(PracticeRecord.amount_fen), 0)).label("fen"),
-            )
-            .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
-            .where(
-                PracticeRecord.kind == PracticeKind.SALE,
-                PracticeRecord.status == RecordStatus.VERIFIED,
-                PracticeRecord.happened_on >= first,
-                PracticeRecord.happened_on <= last,
-                PracticeRecord.happened_on >= s.c.since,
-                condition,
-            )
-            .group_by(PracticeRecord.trainee_id, year, month)
-        )
-
-    whole = full_months(period)
-    if whole is None:
-        return raw(period.start, period.end, verified_by(period), 1).subquery("sales_by_month")
-    first, last = whole
-    parts = [
-        select(
-            SalesMonth.trainee_id,
-            func.extract("year", SalesMonth.month).label("y"),
-            func.extract("month", SalesMonth.month).label("m"),
-            SalesMonth.sales.label("n"),
-            SalesMonth.fen.label("fen"),
-        )
-        .join(
-            s,
-            and_(
-                s.c.trainee_id == SalesMonth.trainee_id, s.c.programme_id == SalesMonth.programme_id
-            ),
-        )
-        .where(SalesMonth.month >= first, SalesMonth.month <= last),
-        raw(first, last, PracticeRecord.reviewed_at >= period.end_utc, -1),  # verified later
-    ]
-    if period.start < first:
-        parts.append(raw(period.start, first - timedelta(days=1), verified_by(period), 1))
-    if last < period.end:
-        parts.append(raw(last + timedelta(days=1), period.end, verified_by(period), 1))
-    return union_all(*parts).subquery("sales_by_month")
-
-
-def _sales(s, period: Period):
-    """Per trainee: verified sales in the period (number, fen) and in the 30 days to its end."""
-    months = sales_by_month(s, period)
-    totals = (
-        select(
-            months.c.trainee_id,
-            func.sum(months.c.n).label("sales"),
-            func.sum(months.c.fen).label("sales_fen"),
-        )
-        .group_by(months.c.trainee_id)
-        .subquery()
-    )
-    income_from = period.end - timedelta(days=INCOME_DAYS - 1)
-    recent = (
-        select(
-            PracticeRecord.trainee_id,
-            func.sum(PracticeRecord.amount_fen).label("income_now_fen"),
-        )
-        .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
-        .where(verified_sales(s, period, income_from))
-        .group_by(PracticeRecord.trainee_id)
-        .subquery()
-    )
-    both = union_all(
-        select(totals.c.trainee_id, totals.c.sales, totals.c.sales_fen, literal(0).label("i")),
-        select(recent.c.trainee_id, literal(0), literal(0), recent.c.income_now_fen),
-    ).subquery()
-    return (
-        select(
-            both.c.trainee_id,
-            whole(func.sum(both.c.sales)).label("sales"),
-            whole(func.sum(both.c.sales_fen)).label("sales_fen"),
-            whole(func.sum(both.c.i)).label("income_now_fen"),
-        )
-        .group_by(both.c.trainee_id)
         .subquery()
     )
 
