@@ -3,7 +3,7 @@ by kind and dates, paged, exportable as CSV. Routes on the lead blueprint."""
 
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -13,7 +13,6 @@ from lms.inputs import page_number, parse_date
 from lms.models import AuditEvent
 from lms.permissions import acting_user, get_programme_or_404
 from lms.reporting.dashboard import Cell, Table
-from lms.security import no_store
 from lms.services import audit, exports
 
 from .views import bp
@@ -81,10 +80,4 @@ def audit_export(programme_id: int):
                 Cell(str(event.details) if event.details else ""),
             ]
         )
-    return no_store(
-        Response(
-            exports.to_csv(table),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="audit-{programme.id}.csv"'},
-        )
-    )
+    return exports.download(table, "csv", f"audit-{programme.id}.csv")

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Response, abort, flash, render_template, request
+from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -32,12 +32,11 @@ from lms.permissions import (
 )
 from lms.reporting import dashboard as dash
 from lms.reporting import needs
-from lms.reporting.indicators import INDICATORS
+from lms.reporting.indicators import GROUPS, INDICATORS
 from lms.reporting.labels import describe
 from lms.reporting.scope import Period, Scope
 from lms.reporting.tables import BUILDERS, tables
 from lms.reporting.tables import table as build_table
-from lms.security import no_store
 from lms.services import consent as consents
 from lms.services import exports, ladder
 from lms.services import programmes as setup
@@ -115,18 +114,7 @@ def export(programme_id: int, key: str, fmt: str):
     ctx = _context(programme)
     table = build_table(ctx, key)
     name = f"{programme.id}-{key}-{ctx.period.start}-{ctx.period.end}.{fmt}"
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(table), "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(table)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return no_store(
-        Response(
-            body,
-            mimetype=mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    )
+    return exports.download(table, fmt, name)
 
 
 @bp.get("/programmes/<id:programme_id>/trainees")
@@ -136,13 +124,13 @@ def trainees(programme_id: int):
     indicator, arg = request.args.get("indicator", "all"), request.args.get("arg")
     if indicator not in INDICATORS and indicator not in dash.EXTRA:
         abort(404)
-    groups = {k: request.args.get(k) for k in ("category", "gender", "age") if request.args.get(k)}
+    groups = {k: request.args.get(k) for k in GROUPS if request.args.get(k)}
     mentor = to_id(request.args.get("mentor")) if request.args.get("mentor") else None
     if request.args.get("mentor") and mentor is None:
         abort(404)
-    page = page_number(request.args.get("page"), 10**6)
-    try:
-        total, rows = dash.listing(
+
+    def page_of(page: int):
+        return dash.listing(
             ctx,
             indicator,
             arg,
@@ -150,19 +138,16 @@ def trainees(programme_id: int):
             offset=(page - 1) * PER_PAGE,
             limit=PER_PAGE,
         )
+
+    page = page_number(request.args.get("page"))
+    try:
+        total, rows = page_of(page)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError):
         abort(404)  # an indicator argument no link makes
     pages = max(1, -(-total // PER_PAGE))
-    if page > pages:
+    if page > pages:  # past the last page: show the last
         page = pages
-        total, rows = dash.listing(
-            ctx,
-            indicator,
-            arg,
-            dict(groups, mentor=mentor),
-            offset=(page - 1) * PER_PAGE,
-            limit=PER_PAGE,
-        )
+        total, rows = page_of(page)
     return render_template(
         "lead/trainees.html",
         programme=programme,

@@ -1,7 +1,7 @@
 """需要跟进: every trainee of a programme who is overdue, stalled or has records waiting, as of
 today, most urgent first; filterable by mentor, cohort and village, and exportable."""
 
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -118,15 +118,4 @@ def needs_export(programme_id: int, fmt: str):
             ]
         )
     name = f"{programme.id}-needs-{today}.{fmt}"
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(table), "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(table)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return no_store(
-        Response(
-            body,
-            mimetype=mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    )
+    return exports.download(table, fmt, name)

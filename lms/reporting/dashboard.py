@@ -278,15 +278,11 @@ def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
     s = ctx.scope.at_end(ctx.period)
     climbs = ind.climbs_select(s, ctx.period)
     if ctx.scope.village:
-        climbs = climbs.where(_in_village(ctx, climbs.selected_columns.trainee_id))
+        climbs = climbs.where(sales.in_village(ctx.scope, climbs.selected_columns.trainee_id))
     climbs = climbs.subquery()
     counts = dict(rows(select(climbs.c.to_rung, func.count()).group_by(climbs.c.to_rung)).all())
     middle = medians(climbs, ("days",), ("to_rung",))
     return {r: (counts.get(r, 0), middle.get((r,), {}).get("days")) for r in ind.RUNGS[1:]}
-
-
-def _in_village(ctx: Context, trainee_id):
-    return sales.in_village(ctx.scope, trainee_id)
 
 
 def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:

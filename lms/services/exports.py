@@ -9,9 +9,16 @@ import csv
 import io
 
 import openpyxl
+from flask import Response
 from openpyxl.styles import Font
 
 from lms.reporting.dashboard import Table
+from lms.security import no_store
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -55,3 +62,15 @@ def to_xlsx(table: Table) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def download(table: Table, fmt: str, filename: str) -> Response:
+    """The table as a file to save (`fmt` "csv" or "xlsx"), never kept by a cache."""
+    body = to_csv(table) if fmt == "csv" else to_xlsx(table)
+    return no_store(
+        Response(
+            body,
+            mimetype=MIMETYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    )
