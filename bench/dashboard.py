@@ -27,8 +27,9 @@ from lms import create_app  # noqa: E402
 from lms.cli import analyze  # noqa: E402
 from lms.config import ROOT  # noqa: E402
 from lms.db import db  # noqa: E402
+from lms.devdata import synth  # noqa: E402
 from lms.models import Programme, User  # noqa: E402
-from lms.services import curricula, synth  # noqa: E402
+from lms.services import curricula  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench"

@@ -37,8 +37,9 @@ from lms import create_app  # noqa: E402
 from lms.cli import analyze  # noqa: E402
 from lms.config import ROOT  # noqa: E402
 from lms.db import db  # noqa: E402
+from lms.devdata import demo, synth  # noqa: E402
 from lms.models import Course, Lesson, Role, User  # noqa: E402
-from lms.services import curricula, demo, synth  # noqa: E402
+from lms.services import curricula  # noqa: E402
 
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lms_load"

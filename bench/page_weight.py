@@ -23,7 +23,8 @@ from flask_migrate import upgrade  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.config import ROOT  # noqa: E402
 from lms.db import db  # noqa: E402
-from lms.services import curricula, demo  # noqa: E402
+from lms.devdata import demo  # noqa: E402
+from lms.services import curricula  # noqa: E402
 
 BUDGET = 50 * 1024
 JS_BUDGET = 30 * 1024

@@ -53,12 +53,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _init_login(app)
 
     from lms import models  # noqa: F401  (register every table)
-    from lms.admin.views import bp as admin_bp
-    from lms.api.views import bp as api_bp
-    from lms.auth.views import bp as auth_bp
-    from lms.lead.views import bp as lead_bp
-    from lms.learn.views import bp as learn_bp
-    from lms.mentor.views import bp as mentor_bp
+    from lms.admin import bp as admin_bp
+    from lms.api import bp as api_bp
+    from lms.auth import bp as auth_bp
+    from lms.lead import bp as lead_bp
+    from lms.learn import bp as learn_bp
+    from lms.mentor import bp as mentor_bp
 
     for bp in (auth_bp, learn_bp, mentor_bp, lead_bp, admin_bp, api_bp):
         app.register_blueprint(bp)

@@ -9,11 +9,12 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select, text
 
 from lms.db import db
+from lms.devdata import demo, synth
 from lms.errors import LmsError, ValidationError
 from lms.models import Role, TraineeProfile
 from lms.reporting import facts
-from lms.services import accounts, backup, curricula, demo, files, synth
-from lms.services.curriculum_files import load_tree
+from lms.services import accounts, backup, curricula, files
+from lms.services.curricula.files import load_tree
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 curricula_cli = AppGroup("curricula", help="Check and import the course files.")

@@ -1,6 +1,6 @@
 """Administration: user accounts (create, reset password, deactivate). Every change is audited."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,14 +11,12 @@ from lms.errors import ValidationError
 from lms.forms import ConfirmForm
 from lms.inputs import page_number
 from lms.models import Cohort, Enrollment, Programme, Role, User
-from lms.permissions import acting_user, guard_blueprint
+from lms.permissions import acting_user
 from lms.security import no_store
 from lms.services import accounts, programmes
 
+from . import bp
 from .forms import EnrolForm, UserForm
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-guard_blueprint(bp, Role.ADMIN)
 
 
 @bp.get("/")

@@ -2,7 +2,7 @@
 authenticated by the session, with the CSRF token in the `X-CSRFToken` header, and scoped
 exactly like the pages. Errors are JSON: `{"error": {"code": …, "message": …}}`."""
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -16,7 +16,7 @@ from lms.permissions import acting_user
 from lms.security import no_store
 from lms.services import consent, sync
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from . import bp
 
 
 @bp.before_request

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,10 +12,8 @@ from lms.extensions import limiter
 from lms.permissions import acting_user, home_endpoint
 from lms.services import accounts
 
-from . import throttle
+from . import bp, throttle
 from .forms import LocaleForm, LoginForm, PasswordForm
-
-bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -15,7 +15,7 @@ from lms.permissions import acting_user, get_programme_or_404
 from lms.reporting.dashboard import Cell, Table
 from lms.services import audit, exports
 
-from .views import bp
+from . import bp
 
 PER_PAGE = 100
 

@@ -42,7 +42,7 @@ from lms.services import exports, ladder
 from lms.services import programmes as setup
 from lms.sqlfuncs import local_date_plus
 
-from .views import bp
+from . import bp
 
 PRESETS = {"30d": 30, "90d": 90, "365d": 365, "730d": 730}
 PER_PAGE = 100

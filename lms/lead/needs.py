@@ -16,7 +16,7 @@ from lms.reporting.dashboard import Cell, Table
 from lms.security import no_store
 from lms.services import exports
 
-from .views import bp
+from . import bp
 
 PER_PAGE = 100
 

@@ -10,7 +10,7 @@ from lms.permissions import acting_user, get_programme_or_404, get_programme_tra
 from lms.security import no_store
 from lms.services import consent, personal_data
 
-from .views import bp
+from . import bp
 
 
 def _load(programme_id: int, trainee_id: int):

@@ -19,8 +19,8 @@ from lms.permissions import acting_user, get_programme_or_404
 from lms.security import no_store
 from lms.services import files, roster, roster_files, roster_import
 
+from . import bp
 from .forms import RosterConfirmForm, RosterForm
-from .views import bp
 
 TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 

@@ -5,7 +5,7 @@ sees all): anything else is a 404. Dashboards, exports and rosters live in the s
 dashboard.py and roster.py, on this same blueprint.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -22,16 +22,13 @@ from lms.permissions import (
     get_cohort_or_404,
     get_programme_or_404,
     get_programme_trainee_or_404,
-    guard_blueprint,
     programmes_visible_to,
 )
 from lms.services import programmes as setup
 from lms.services.programmes import SCHEDULE_FIELDS
 
+from . import bp
 from .forms import AssignForm, CohortForm, MoveForm, ProgrammeForm
-
-bp = Blueprint("lead", __name__, url_prefix="/lead")
-guard_blueprint(bp, Role.LEAD, Role.ADMIN)
 
 
 @bp.get("/")
@@ -307,6 +304,3 @@ def move_trainee(programme_id: int, trainee_id: int):
     return render_template("lead/move.html", form=form, trainee=trainee, programme=programme), (
         422 if form.errors else 200
     )
-
-
-from . import audit, dashboard, needs, personal, roster  # noqa: E402, F401  (routes on this blueprint)

@@ -11,8 +11,8 @@ from lms.forms import ConfirmForm
 from lms.permissions import acting_user
 from lms.services import consent as consents
 
+from . import bp
 from .forms import ConsentForm
-from .views import bp
 
 OPEN_WITHOUT_CONSENT = {"learn.consent"}
 

@@ -18,8 +18,8 @@ from lms.models import LIVE_STATUSES, PracticeRecord, PracticeTask, RecordStatus
 from lms.permissions import acting_user
 from lms.services import learning, practice, practice_photos
 
+from . import bp
 from .forms import UNITS, PracticeForm
-from .views import bp
 
 
 def _my_record_or_404(record_id: int) -> PracticeRecord:

@@ -8,7 +8,6 @@ records: others get 404), call a service, commit once, render or redirect.
 from pathlib import Path
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -29,14 +28,12 @@ from lms.models import (
     Course,
     Lesson,
     PracticeRecord,
-    Role,
 )
-from lms.permissions import acting_user, guard_blueprint
+from lms.permissions import acting_user
 from lms.services import ladder, learning, schedule
-from lms.services.curriculum_yaml import SLUG
+from lms.services.curricula.yamlfile import SLUG
 
-bp = Blueprint("learn", __name__, url_prefix="/learn")
-guard_blueprint(bp, Role.TRAINEE)
+from . import bp
 
 
 def _current_or_404(model, slug: str):
@@ -213,6 +210,3 @@ def lesson_image(course_slug: str, filename: str):
         abort(404)
     folder = Path(current_app.config["CURRICULA_PATH"]) / "courses" / course_slug / "img"
     return send_from_directory(folder, filename, max_age=86400)
-
-
-from . import consent, records  # noqa: E402, F401  (routes on this blueprint)

@@ -4,7 +4,7 @@ Every route that names a trainee, record or visit loads it through the mentor's 
 assignments: anything else is a 404, so a mentor cannot learn that other trainees exist.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -13,11 +13,12 @@ from lms.db import Written, db, new_uuid
 from lms.errors import RecordGone, StaleVersion, UuidTaken, ValidationError
 from lms.forms import ConfirmForm, posted_version
 from lms.inputs import small_int, to_id
-from lms.models import FollowUpVisit, PracticeRecord, Role
-from lms.permissions import acting_user, get_assigned_trainee_or_404, guard_blueprint, is_assigned
+from lms.models import FollowUpVisit, PracticeRecord
+from lms.permissions import acting_user, get_assigned_trainee_or_404, is_assigned
 from lms.services import caseload, ladder, learning, practice_photos, schedule, visits
 from lms.services import signoff as rungs
 
+from . import bp
 from .forms import (
     CorrectionForm,
     OutcomeForm,
@@ -25,9 +26,6 @@ from .forms import (
     SignOffForm,
     VisitForm,
 )
-
-bp = Blueprint("mentor", __name__, url_prefix="/mentor")
-guard_blueprint(bp, Role.MENTOR)
 
 
 def _followed_or_404(model, row_id: int):

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is
 @pytest.fixture
 def live_server(app, monkeypatch):
     """The app on a free local port, with CSRF on as in production; demo data and curricula."""
-    from lms.services import curricula, demo
+    from lms.devdata import demo
+    from lms.services import curricula
 
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     with app.app_context():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lms.services.curriculum_files import load_tree
+from lms.services.curricula.files import load_tree
 
 MINI = Path(__file__).resolve().parent.parent / "data" / "mini"
 SHIPPED = Path(__file__).resolve().parents[2] / "curricula"
@@ -226,7 +226,7 @@ def test_shipped_curriculum_meets_the_minimums(shipped):
 
 
 def test_shipped_lessons_are_300_to_900_characters(shipped):
-    from lms.services.lesson_markdown import to_html
+    from lms.services.curricula.lesson_markdown import to_html
 
     for course in shipped.courses:
         for lesson in course.lessons:

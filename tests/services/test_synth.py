@@ -1,4 +1,4 @@
-"""The synthetic programme generator (lms.services.synth) and `flask synth`."""
+"""The synthetic programme generator (lms.devdata.synth) and `flask synth`."""
 
 import random
 from collections import defaultdict
@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.db import db
+from lms.devdata import synth, synth_story
 from lms.errors import LmsError
 from lms.models import (
     Cohort,
@@ -29,7 +30,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
-from lms.services import accounts, synth, synth_story
+from lms.services import accounts
 
 TODAY = date(2026, 11, 22)
 MIDNIGHT = datetime.combine(TODAY, time())

@@ -2,7 +2,7 @@
 
 `build_programme(n, seed)` adds a lead, mentors (one per ~50 trainees) and cohorts (one per ~25)
 in the villages of a made-up county, and for each trainee a user, a profile, an enrolment and the
-story lms.services.synth_story simulates: lessons, quizzes, practice records, follow-up visits,
+story lms.devdata.synth_story simulates: lessons, quizzes, practice records, follow-up visits,
 rung promotions and outcomes.
 
 Deterministic: the programme's shape comes from random.Random(seed), each trainee from a Random
@@ -24,11 +24,7 @@ from sqlalchemy.orm import selectinload
 from lms import models as m
 from lms.clock import local_today
 from lms.db import db
-from lms.errors import LmsError
-from lms.reporting import facts
-from lms.services.accounts import hash_password
-from lms.services.consent import NOTICE_VERSION
-from lms.services.synth_story import (
+from lms.devdata.synth_story import (
     PRODUCTS,
     CourseInfo,
     Curriculum,
@@ -37,6 +33,10 @@ from lms.services.synth_story import (
     pick,
     simulate,
 )
+from lms.errors import LmsError
+from lms.reporting import facts
+from lms.services.accounts import hash_password
+from lms.services.consent import NOTICE_VERSION
 
 PASSWORD = "synth1234"
 DAYS = 730  # the programme's span, up to today

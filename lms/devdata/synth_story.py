@@ -1,4 +1,4 @@
-"""What each synthetic trainee does: the pure, seeded simulation behind lms.services.synth.
+"""What each synthetic trainee does: the pure, seeded simulation behind lms.devdata.synth.
 
 Given a trainee's profile and a random generator of their own, `simulate` returns the rows of
 their story as dicts: lessons learned and quizzes taken in curriculum order, practice records,

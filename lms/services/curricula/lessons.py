@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lms.models.curriculum import PracticeKind, QuizKind
-from lms.services import lesson_markdown
-from lms.services.curriculum_yaml import Checker, Node, Seq
+from lms.services.curricula import lesson_markdown
+from lms.services.curricula.yamlfile import Checker, Node, Seq
 
 MAX_IMAGE_BYTES = 60 * 1024
 LETTERS = "ABCDEF"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lms.clock import local_today
 from lms.db import db
+from lms.devdata.demo_story import add_demo_history
 from lms.models import (
     Cohort,
     Enrollment,
@@ -24,7 +25,6 @@ from lms.models import (
 )
 from lms.services import consent
 from lms.services.accounts import hash_password
-from lms.services.demo_story import add_demo_history
 
 DEMO_PASSWORD = "demo1234"
 PROGRAMME_NAME = "丽水山区农村电商人才培训（演示）"

@@ -19,8 +19,8 @@ from lms.db import db
 from lms.errors import LmsError
 from lms.models import Course, Lesson, PracticeTask, QuizItem, Rung, RungPracticeRequirement, Tier
 from lms.models.curriculum import course_prerequisites, rung_courses
-from lms.services import lesson_markdown
-from lms.services.curriculum_files import Problem, Tree, load_tree
+from lms.services.curricula import lesson_markdown
+from lms.services.curricula.files import Problem, Tree, load_tree
 
 IMAGE_URL_PREFIX = "/learn/img"  # served by learn.lesson_image
 KINDS = ("tiers", "courses", "lessons", "quiz items", "practice tasks", "rungs")

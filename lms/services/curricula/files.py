@@ -2,7 +2,7 @@
 
 `load_tree(path)` never touches the database. It returns the parsed tree and the list of problems;
 the importer refuses a tree with any problem, so an invalid tree changes nothing. Lessons are
-checked in curriculum_lessons, the YAML and the shared checks live in curriculum_yaml.
+checked in .lessons, the YAML and the shared checks live in .yamlfile.
 """
 
 from dataclasses import dataclass, field
@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from lms.models.curriculum import Dimension, PracticeKind
-from lms.services.curriculum_lessons import LessonSpec, load_lessons
-from lms.services.curriculum_yaml import Checker, Node, Problem, Seq
+from lms.services.curricula.lessons import LessonSpec, load_lessons
+from lms.services.curricula.yamlfile import Checker, Node, Problem, Seq
 
 
 @dataclass
