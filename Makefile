@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 CATALOGS := $(wildcard lms/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test install translations extract-messages lint
+.PHONY: run test install translations extract-messages lint bench-install bench bench-load
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,3 +42,14 @@ extract-messages: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lms tests bench
 	$(BIN)/ruff format --check lms tests bench
+
+# Benchmarks against DESIGN §6 (never part of `make test`): bench/README.md. BENCH_ARGS, e.g.
+# --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lms_scale (or set LMS_DATABASE_URL).
+bench-install: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-load: bench-install
+	$(BIN)/python -m bench load $(BENCH_ARGS)

@@ -1,231 +1,318 @@
-"""Trainee and mentor pages under load: p95 at 50 concurrent users, gunicorn on PostgreSQL.
+"""The load run: 50 people at once against gunicorn on loopback, driven by locust (headless,
+bounded), then the same with no pause between pages as a stress figure.
 
-    .venv/bin/python bench/load.py [--users 50] [--requests 40] [--think 0] [--workers 4]
+    .venv/bin/python -m bench load --database-url URL [--users 50] [--duration 60]
+        [--workers 4] [--mentors 8] [--leads 2] [--no-stress] [--json PATH]
 
-Builds a scratch PostgreSQL database `lms_load` (migrations, shipped curricula, the demo and a
-generated programme of --trainees), starts gunicorn on 127.0.0.1:8765 with --workers sync
-workers, logs in --users people (trainees and mentors, about 4 to 1) and lets each fetch
---requests pages of their role in a loop, all at once, pausing --think seconds on average
-between pages as a person reading would (0: back to back, a stress test). Prints p50 / p95 /
-max per page and overall, then stops gunicorn and drops the database. The load generator runs
-on the same two cores as the server, so the figures are conservative. Traffic stays on
-127.0.0.1.
+gunicorn serves the app on the bench database with --workers sync workers on 127.0.0.1 (a
+free port). Default 4 on this 2-core machine: a sync worker waits while PostgreSQL answers, so
+two per core keep both cores busy without queueing behind one slow dashboard; PostgreSQL and
+the load generator share the same two cores, so the figures are conservative. locust
+(bench/locustfile.py) spawns --users people, 10 a second: --leads sessions of the programme's
+lead, --mentors mentors (the bench mentor with 200 trainees first, then the generated mentors
+with the largest caseloads) and the rest distinct trainees, each logging in once (far under the
+login throttle's 120 attempts a minute per address). They read for 1–3 s between pages for
+--duration seconds; then the stress run repeats it with no pause. Reported per page kind and
+over every page (logins apart): requests/s, p50/p95/p99/max and errors, against p95 ≤ 100 ms
+with no errors.
 """
 
 import argparse
-import http.cookiejar
-import logging
+import json
 import os
 import random
 import re
-import statistics
+import resource
+import shutil
 import subprocess
 import sys
-import threading
+import tempfile
 import time
-import urllib.parse
-import urllib.request
-from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import func, select
 
-import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+from lms.db import db
+from lms.devdata import synth
+from lms.models import Cohort, Enrollment, MentorAssignment, Role, User
+from lms.models.curriculum import Course, Lesson, course_prerequisites
 
-from lms import create_app  # noqa: E402
-from lms.cli import analyze  # noqa: E402
-from lms.config import ROOT  # noqa: E402
-from lms.db import db  # noqa: E402
-from lms.devdata import demo, synth  # noqa: E402
-from lms.models import Course, Lesson, Role, User  # noqa: E402
-from lms.services import curricula  # noqa: E402
+from .measure import machine, pad, write_json
+from .server import Client, cpu_seconds, gunicorn, workers_of
+from .target import (
+    BENCH_MENTOR_PHONE,
+    caseload_size,
+    choose_subjects,
+    database_name,
+    make_app,
+    shown_url,
+    target,
+)
 
-ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lms_load"
-BASE = "http://127.0.0.1:8765"
-
-
-def database(action: str) -> None:
-    engine = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS lms_load WITH (FORCE)"))
-        if action == "create":
-            conn.execute(sa.text("CREATE DATABASE lms_load"))
-    engine.dispose()
+FILE = re.compile(r'href="/mentor/trainees/(\d+)"')
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+P95_BUDGET_MS = 100
+SPAWN_RATE = 10
 
 
-def prepare(trainees: int, users: int) -> tuple[list[str], list[str], list[str]]:
-    """Build the data; return trainee phones, mentor phones and lesson slugs to read."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": URL, "SECRET_KEY": "load-test"})
-    with app.app_context():
-        upgrade()
-        curricula.import_tree(ROOT / "curricula")
-        demo.create_demo()
-        synth.build_programme(trainees, 1)
-        db.session.commit()
-        analyze()
-        mentors = list(
-            db.session.scalars(
-                sa.select(User.phone)
-                .where(User.role == Role.MENTOR, User.phone.like(f"{synth.phone_prefix(1)}%"))
-                .order_by(User.id)
-                .limit(max(1, users // 5))
-            )
-        )
-        learners = list(
-            db.session.scalars(
-                sa.select(User.phone)
-                .where(User.role == Role.TRAINEE, User.phone.like(f"{synth.phone_prefix(1)}%"))
-                .order_by(User.id)
-                .limit(users - len(mentors))
-            )
-        )
-        lessons = list(
-            db.session.scalars(
-                sa.select(Lesson.slug)
-                .join(Course)
-                .where(Course.slug.in_(["phone-basics", "wechat-basics"]))
-            )
-        )
-        db.engine.dispose()
-    return learners, mentors, lessons
-
-
-class Client:
-    def __init__(self):
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def get(self, path: str) -> tuple[int, str]:
-        with self.opener.open(BASE + path, timeout=30) as response:
-            return response.status, response.read().decode()
-
-    def login(self, phone: str) -> None:
-        _, page = self.get("/login")
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-        data = urllib.parse.urlencode(
-            {"phone": phone, "password": synth.PASSWORD, "csrf_token": token}
-        ).encode()
-        with self.opener.open(BASE + "/login", data=data, timeout=30) as response:
-            assert "/login" not in response.url, f"login failed for {phone}"
-
-
-def run_user(
-    phone: str,
-    pages: list[str],
-    requests: int,
-    results,
-    start: threading.Event,
-    think: float,
-    rng: random.Random,
-):
-    client = Client()
-    client.login(phone)
-    start.wait()
-    for i in range(requests):
-        if think:  # a person reads the page before tapping again
-            time.sleep(rng.uniform(0.5 * think, 1.5 * think))
-        page = pages[i % len(pages)]
-        began = time.perf_counter()
-        status, _ = client.get(page)
-        results[page.split("?")[0].rstrip("/").rsplit("/", 1)[0] or page].append(
-            time.perf_counter() - began
-        )
-        assert status == 200
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def load_parser(database_options) -> argparse.ArgumentParser:
+    summary = __doc__.splitlines()[0]
+    parser = argparse.ArgumentParser(prog="python -m bench load", description=summary)
+    database_options(parser)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--trainees", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument(
-        "--think",
-        type=float,
-        default=0.0,
-        help="mean seconds a person reads before the next tap (0: no pause)",
+    parser.add_argument("--duration", type=int, default=60, help="seconds per run")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--mentors", type=int, default=8, help="of the users, mentors")
+    parser.add_argument("--leads", type=int, default=2, help="of the users, lead sessions")
+    parser.add_argument("--no-stress", action="store_true", help="skip the run with no pause")
+    return parser
+
+
+def plan(subjects, args) -> dict:
+    """Inside an app context: who logs in (distinct real people) and which pages exist."""
+    pid = subjects.programme_id
+    trainees = args.users - args.mentors - args.leads
+    current = (
+        select(Enrollment.trainee_id)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .join(User, User.id == Enrollment.trainee_id)
+        .where(Cohort.programme_id == pid, Enrollment.left_on.is_(None), User.is_active.is_(True))
     )
-    args = parser.parse_args()
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    database("create")
-    server = None
-    try:
-        learners, mentors, lessons = prepare(args.trainees, args.users)
-        env = {**os.environ, "LMS_DATABASE_URL": URL, "LMS_SECRET_KEY": "load-test"}
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--workers",
-                str(args.workers),
-                "--bind",
-                "127.0.0.1:8765",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
+    ids = sorted(set(db.session.scalars(current)))
+    chosen = random.Random(1).sample(ids, min(trainees, len(ids)))
+    phones = list(db.session.scalars(select(User.phone).where(User.id.in_(chosen))))
+    mentors = [db.session.scalar(select(User).where(User.phone == BENCH_MENTOR_PHONE))]
+    biggest = (
+        select(MentorAssignment.mentor_id)
+        .join(Enrollment, Enrollment.cohort_id == MentorAssignment.cohort_id)
+        .where(
+            MentorAssignment.programme_id == pid,
+            MentorAssignment.ends_on.is_(None),
+            Enrollment.left_on.is_(None),
         )
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(BASE + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        trainee_pages = [
-            "/learn/",
-            "/learn/courses",
-            "/learn/courses/phone-basics",
-            *[f"/learn/lessons/{slug}" for slug in lessons[:4]],
-            "/learn/practice",
-            "/learn/practice/new",
-        ]
-        mentor_pages = ["/mentor/"]
-        results: dict[str, list[float]] = defaultdict(list)
-        start = threading.Event()
-        people = [(p, trainee_pages) for p in learners] + [(p, mentor_pages) for p in mentors]
-        threads = [
-            threading.Thread(
-                target=run_user,
-                args=(phone, pages, args.requests, results, start, args.think, random.Random(i)),
-            )
-            for i, (phone, pages) in enumerate(people)
-        ]
-        for t in threads:
-            t.start()
-        time.sleep(1)
-        began = time.perf_counter()
-        start.set()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - began
-        everything = [x for xs in results.values() for x in xs]
-        if len(everything) != len(people) * args.requests:
-            raise SystemExit(
-                f"only {len(everything)} of {len(people) * args.requests} requests "
-                "succeeded: see the errors above"
-            )
+        .group_by(MentorAssignment.mentor_id)
+        .order_by(func.count(Enrollment.id).desc(), MentorAssignment.mentor_id)
+        .limit(args.mentors - 1)
+    )
+    mentors += [db.session.get(User, i) for i in db.session.scalars(biggest)]
+    open_courses = select(Course.id).where(
+        Course.archived_at.is_(None), Course.id.not_in(select(course_prerequisites.c.course_id))
+    )
+    lessons = db.session.scalars(
+        select(Lesson.slug).where(Lesson.course_id.in_(open_courses), Lesson.archived_at.is_(None))
+    ).all()
+    courses = db.session.scalars(select(Course.slug).where(Course.archived_at.is_(None))).all()
+    cohorts = db.session.scalars(select(Cohort.id).where(Cohort.programme_id == pid)).all()
+    return {
+        "password": synth.PASSWORD,
+        "programme_id": pid,
+        "cohort_ids": list(cohorts),
+        "lead": {"phone": subjects.lead_phone},
+        "lead_users": args.leads,
+        "mentors": [
+            {"phone": m.phone, "caseload": caseload_size(m)}
+            for m in mentors
+            if m is not None and m.role is Role.MENTOR
+        ],
+        "mentor_users": args.mentors,
+        "trainees": [{"phone": p} for p in phones],
+        "lessons": list(lessons),
+        "courses": list(courses),
+    }
+
+
+def warm_up(base: str, people: dict, workers: int) -> tuple[int, float]:
+    """Every kind of page from parallel sessions, a few per worker, before anything is timed:
+    a worker's first requests import, compile templates and fill caches, as a server that has
+    been up a while has done. (requests, seconds); nothing of it is counted."""
+    password, pid = people["password"], people["programme_id"]
+    lead = f"/lead/programmes/{pid}"
+    pages = {
+        "trainee": ["/learn/", "/learn/courses", "/learn/practice", "/learn/practice/new"]
+        + [f"/learn/lessons/{people['lessons'][0]}", f"/learn/courses/{people['courses'][0]}"],
+        "mentor": ["/mentor/"],
+        "lead": [f"{lead}/dashboard", f"{lead}/trainees?indicator=sold", f"{lead}/needs"],
+    }
+    sessions = [("trainee", t["phone"]) for t in people["trainees"][: 2 * workers]]
+    sessions += [("mentor", m["phone"]) for m in people["mentors"][:workers]]
+    sessions += [("lead", people["lead"]["phone"])] * workers
+    started = time.perf_counter()
+
+    def visit(kind: str, phone: str) -> int:
+        client = Client(base)
+        client.login(phone, password)
+        urls = list(pages[kind])
+        for url in urls:
+            status, body = client.get(url)
+            if status != 200:
+                raise SystemExit(f"warm-up: {url} answered {status}")
+            if url == "/mentor/":  # and a few of the files it links to
+                for trainee_id in sorted(set(FILE.findall(body.decode())))[:3]:
+                    urls += [
+                        f"/mentor/trainees/{trainee_id}",
+                        f"/mentor/trainees/{trainee_id}/visits/new",
+                    ]
+        return len(urls)
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        done = sum(pool.map(lambda s: visit(*s), sessions))
+    return done, time.perf_counter() - started
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """Nearest rank: the smallest value with at least p % of the values at or below it."""
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+def summarise(samples: list[list], errors: dict) -> dict:
+    """Per page kind and over every page (logins apart): count, requests/s, percentiles in ms."""
+    if not samples:
+        raise SystemExit("locust recorded no request: see its log above")
+    began = min(s[3] for s in samples)
+    ended = max(s[3] + s[1] / 1000 for s in samples)
+    seconds = max(ended - began, 1e-9)
+    kinds: dict[str, list] = {}
+    for name, ms, failed, _ in samples:
+        kinds.setdefault(name, []).append((ms, failed))
+    pages = [x for name, xs in kinds.items() if not name.startswith("auth:") for x in xs]
+
+    def row(xs: list) -> dict:
+        ordered = sorted(ms for ms, _ in xs)
+        return {
+            "requests": len(xs),
+            "per_s": round(len(xs) / seconds, 1),
+            "p50_ms": percentile(ordered, 50),
+            "p95_ms": percentile(ordered, 95),
+            "p99_ms": percentile(ordered, 99),
+            "max_ms": ordered[-1],
+            "errors": sum(failed for _, failed in xs),
+        }
+
+    return {
+        "seconds": round(seconds, 1),
+        "kinds": {name: row(xs) for name, xs in sorted(kinds.items())},
+        "all_pages": row(pages),
+        "errors": errors,
+    }
+
+
+def run_locust(base: str, plan_: dict, *, think: bool, args, folder: Path, server) -> dict:
+    label = "paced" if think else "stress"
+    samples, log = folder / f"{label}-samples.json", folder / f"{label}-locust.log"
+    plan_file = folder / f"{label}-plan.json"
+    plan_file.write_text(json.dumps(plan_ | {"think": think, "samples": str(samples)}))
+    command = [str(Path(sys.executable).parent / "locust"), "-f", str(LOCUSTFILE), "--headless"]
+    command += ["--users", str(args.users), "--spawn-rate", str(SPAWN_RATE)]
+    command += ["--run-time", f"{args.duration}s", "--host", base, "--only-summary"]
+    command += ["--loglevel", "WARNING", "--exit-code-on-error", "0"]
+    env = {**os.environ, "BENCH_PLAN": str(plan_file)}
+    print(f"locust: {args.users} users, {label}, {args.duration} s …", flush=True)
+    workers, loaded = workers_of(server), os.getloadavg()[0]
+    server_cpu = cpu_seconds(workers)
+    locust_cpu = _children_cpu()
+    with log.open("w") as out:
+        finished = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if finished.returncode != 0 or not samples.exists():
+        print(log.read_text()[-3000:])
+        raise SystemExit(f"locust failed ({finished.returncode})")
+    recorded = json.loads(samples.read_text())
+    summary = summarise(recorded["samples"], recorded["errors"])
+    served = cpu_seconds(workers) - server_cpu
+    summary["cpu"] = {  # where the two cores went: queueing shows as latency, not as CPU
+        "gunicorn_workers_s": round(served, 1),
+        "gunicorn_ms_per_request": round(
+            1000 * served / sum(k["requests"] for k in summary["kinds"].values()), 1
+        ),
+        "locust_s": round(_children_cpu() - locust_cpu, 1),
+        "load_average_before_after": [round(loaded, 2), round(os.getloadavg()[0], 2)],
+    }
+    return summary
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def print_load(label: str, summary: dict, budget: bool) -> None:
+    print(f"\n{label}: {summary['seconds']} s")
+    print(
+        f"{'page kind':<34} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'p99 ms':>7} {'max ms':>7} {'errors':>6}"
+    )
+    rows = [*summary["kinds"].items(), ("all pages (logins apart)", summary["all_pages"])]
+    for name, r in rows:
+        verdict = ""
+        if budget and not name.startswith(("auth:", "lead:")):
+            ok = r["p95_ms"] <= P95_BUDGET_MS and not r["errors"]
+            verdict = "ok" if ok else "OVER"
         print(
-            f"\n{len(learners)} trainees + {len(mentors)} mentors at once, "
-            f"{len(everything)} requests in {elapsed:.1f} s "
-            f"({len(everything) / elapsed:.0f} req/s), gunicorn --workers {args.workers}"
+            f"{pad(name, 34)} {r['requests']:>8} {r['per_s']:>6} {r['p50_ms']:>7.0f} "
+            f"{r['p95_ms']:>7.0f} {r['p99_ms']:>7.0f} {r['max_ms']:>7.0f} {r['errors']:>6} "
+            f"{verdict}"
         )
-        print(f"{'page':<32} {'count':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
-        for page, xs in sorted(results.items()) + [("all", everything)]:
-            xs = sorted(xs)
-            p95 = xs[max(0, int(len(xs) * 0.95) - 1)]
+    cpu = summary["cpu"]
+    print(
+        f"CPU: gunicorn workers {cpu['gunicorn_workers_s']} s "
+        f"({cpu['gunicorn_ms_per_request']} ms a request, logins included), "
+        f"locust {cpu['locust_s']} s; "
+        f"load average {cpu['load_average_before_after'][0]} → "
+        f"{cpu['load_average_before_after'][1]}"
+    )
+    for error, count in list(summary["errors"].items())[:10]:
+        print(f"  error ×{count}: {error}")
+    if budget:
+        print(f"budget: p95 ≤ {P95_BUDGET_MS} ms over every page, no errors")
+
+
+def run_load(args) -> None:
+    if not shutil.which("locust", path=str(Path(sys.executable).parent)):
+        raise SystemExit("locust is not installed: .venv/bin/pip install -e '.[bench]'")
+    if args.users < args.mentors + args.leads + 1 or args.mentors < 1 or args.leads < 1:
+        raise SystemExit("--users must leave room for a trainee beside --mentors and --leads")
+    with target(args) as (url, built), tempfile.TemporaryDirectory() as tmp:
+        app = make_app(url, tmp)
+        with app.app_context():
+            dialect = db.engine.dialect.name
+            subjects = choose_subjects(args.programme)
+            people = plan(subjects, args)
+            db.engine.dispose()
+        print(
+            f"{shown_url(url)} ({dialect}): {subjects.programme}; gunicorn {args.workers} sync "
+            f"workers on 127.0.0.1; {len(people['trainees'])} trainees, {args.mentors} mentors "
+            f"(caseloads {', '.join(str(m['caseload']) for m in people['mentors'])}), "
+            f"{args.leads} lead sessions; load average {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} cores"
+        )
+        report = {
+            "database": database_name(url),
+            "dialect": dialect,
+            "url": shown_url(url),
+            "taken_at": datetime.now().isoformat(timespec="seconds"),
+            "machine": machine(),
+            "build_s": built,
+            "gunicorn_workers": args.workers,
+            "users": args.users,
+            "duration_s": args.duration,
+            "subjects": subjects.as_dict(),
+        }
+        with gunicorn(url, args.workers) as (base, server):
+            requests, seconds = warm_up(base, people, args.workers)
             print(
-                f"{page:<32} {len(xs):>6} {statistics.median(xs) * 1000:>7.0f} "
-                f"{p95 * 1000:>7.0f} {xs[-1] * 1000:>7.0f}"
+                f"warm-up: {requests} pages from parallel sessions in {seconds:.1f} s (not counted)"
             )
-    finally:
-        if server:
-            server.terminate()
-            server.wait()
-        database("drop")
-
-
-if __name__ == "__main__":
-    main()
+            folder = Path(tmp)
+            report["paced"] = run_locust(
+                base, people, think=True, args=args, folder=folder, server=server
+            )
+            print_load("paced (1–3 s between pages)", report["paced"], budget=True)
+            if not args.no_stress:
+                report["stress"] = run_locust(
+                    base, people, think=False, args=args, folder=folder, server=server
+                )
+                print_load("stress (no pause)", report["stress"], budget=False)
+        name = f"{database_name(url)}-{dialect}"
+        print(f"\nJSON: {write_json(report, args.json, name, '-load')}")

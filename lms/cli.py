@@ -1,4 +1,4 @@
-"""Flask commands: users, curricula, files, facts, backup, restore, demo, synth."""
+"""Flask commands: users, curricula, files, facts, jobs, worker, backup, restore, demo, synth."""
 
 import time
 from pathlib import Path
@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from lms.db import db
 from lms.devdata import demo, synth
 from lms.errors import LmsError, ValidationError
+from lms.jobs import redis_queue, tick
 from lms.models import Role, TraineeProfile
 from lms.reporting import facts
 from lms.services import accounts, backup, curricula, files
@@ -20,6 +21,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 curricula_cli = AppGroup("curricula", help="Check and import the course files.")
 files_cli = AppGroup("files", help="Uploaded files: photos, staged forms, rosters.")
 facts_cli = AppGroup("facts", help="The per-trainee facts the read side keeps on every write.")
+jobs_cli = AppGroup("jobs", help="Background jobs and the periodic work.")
 
 
 def _curricula_path(path: str | None) -> Path:
@@ -86,6 +88,26 @@ def sweep_command() -> None:
     report = files.sweep()
     db.session.commit()
     click.echo(report.summary())
+
+
+@jobs_cli.command("tick")
+def tick_command() -> None:
+    """The periodic work; run it every hour from cron on one host: the files sweep, kept job
+    files past their day, old job rows, and jobs a worker lost."""
+    report = tick.tick()
+    db.session.commit()
+    click.echo(report.summary())
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run the background jobs queued on Redis (LMS_JOB_QUEUE_URL): an RQ worker."""
+    if not current_app.config.get("JOB_QUEUE_URL"):
+        click.echo("error: LMS_JOB_QUEUE_URL is not set: jobs run inside the web process", err=True)
+        raise SystemExit(1)
+    redis_queue.work(burst=burst)
 
 
 @facts_cli.command("rebuild")
@@ -176,11 +198,11 @@ def synth_command(trainees: int, seed: int, today) -> None:
 
 
 def analyze() -> None:
-    """Refresh PostgreSQL's planner statistics after a bulk load (without them it may choose
-    plans that take minutes instead of milliseconds)."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+    """Refresh the planner's statistics after a bulk load (without them PostgreSQL may choose
+    plans that take minutes instead of milliseconds, and SQLite reads every verified record
+    through the index on status instead of the dated partial index)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
 
 
 def register_cli(app: Flask) -> None:
@@ -188,6 +210,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(curricula_cli)
     app.cli.add_command(files_cli)
     app.cli.add_command(facts_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)

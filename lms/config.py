@@ -60,12 +60,18 @@ class Config:
     # for the client's address. 0 trusts none.
     PROXY_COUNT = int(os.environ.get("LMS_PROXY_COUNT", "0"))
 
+    # Background jobs (lms.jobs): RQ on this Redis when it is set, run by `flask --app wsgi
+    # worker`; unset (the embedded default), a thread of the web process runs them.
+    JOB_QUEUE_URL = os.environ.get("LMS_JOB_QUEUE_URL") or None
+    JOB_QUEUE_NAME = os.environ.get("LMS_JOB_QUEUE_NAME", "lms")
+
 
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test"
     SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
+    JOB_QUEUE_URL = None  # jobs run in-process unless a test asks for Redis
     # Cheap hashing keeps the suite fast; production parameters are tested separately.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

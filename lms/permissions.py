@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from lms.clock import local_today
 from lms.db import db
-from lms.models import Cohort, Enrollment, MentorAssignment, Programme, Role, User
+from lms.models import Cohort, Enrollment, Job, MentorAssignment, Programme, Role, User
 
 HOME_ENDPOINTS = {
     Role.TRAINEE: "learn.home",
@@ -129,3 +129,22 @@ def get_programme_trainee_or_404(user: User, programme: Programme, trainee_id: i
     if trainee is None or trainee.role is not Role.TRAINEE:
         abort(404)
     return trainee
+
+
+def can_see_job(user: User, job: Job) -> bool:
+    """A background job's page: whoever started it, or an admin."""
+    return user.role is Role.ADMIN or job.owner_id == user.id
+
+
+def can_take_job_file(user: User, job: Job) -> bool:
+    """What a job keeps (an export, initial passwords) is for the one who started it alone."""
+    return job.owner_id == user.id
+
+
+def get_job_or_404(user: User, programme: Programme, job_id: int) -> Job:
+    """A job of `programme` (which the caller has already checked `user` manages) that `user`
+    may see; 404 otherwise."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.programme_id != programme.id or not can_see_job(user, job):
+        abort(404)
+    return job

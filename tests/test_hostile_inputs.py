@@ -28,7 +28,7 @@ from lms.clock import local_today
 from lms.db import db
 from lms.extensions import limiter
 from lms.inputs import CONTROL
-from lms.models import Course, FollowUpVisit, Lesson, MentorAssignment, Role
+from lms.models import Course, FollowUpVisit, Job, JobState, Lesson, MentorAssignment, Role
 from tests.conftest import PASSWORD
 from tests.factories import (
     assign,
@@ -190,6 +190,15 @@ def world(app, mini_curriculum):
             observations={},
         )
         db.session.add(visit)
+        job = Job(  # a large export, done (lms.jobs)
+            kind="export",
+            owner_id=users[Role.LEAD].id,
+            programme_id=programme.id,
+            args={"table": "needs", "fmt": "csv", "query": {}},
+            state=JobState.DONE,
+            result={"table": "needs", "format": "csv", "rows": 6000, "filename": "needs.csv"},
+        )
+        db.session.add(job)
         db.session.flush()
         ids = {
             "programme_id": programme.id,
@@ -206,6 +215,7 @@ def world(app, mini_curriculum):
             "key": "sales",
             "fmt": "csv",
             "uuid": record.uuid,
+            "job_id": job.id,
         }
         slugs = {
             "course": db.session.scalar(select(Course.slug).where(Course.slug == "basics")),

@@ -5,17 +5,21 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from lms.clock import LOCAL_TZ, to_local
 from lms.db import db
 from lms.inputs import page_number, parse_date
+from lms.jobs import exports as big_exports
 from lms.models import AuditEvent
 from lms.permissions import acting_user, get_programme_or_404
 from lms.reporting.dashboard import Cell, Table
 from lms.services import audit, exports
 
 from . import bp
+from .jobs import start_export
 
 PER_PAGE = 100
 
@@ -27,11 +31,12 @@ def _utc(day, *, next_day: bool = False):
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _trail(programme):
-    action = request.args.get("action") or None
+def _trail(programme, args=None):
+    args = request.args if args is None else args
+    action = args.get("action") or None
     if action not in audit.ACTION_LABELS:
         action = None
-    start, end = parse_date(request.args.get("start")), parse_date(request.args.get("end"))
+    start, end = parse_date(args.get("start")), parse_date(args.get("end"))
     query = audit.programme_trail(
         programme.id, action=action, start=_utc(start), end=_utc(end, next_day=True)
     ).options(joinedload(AuditEvent.actor))
@@ -63,6 +68,19 @@ def audit_trail(programme_id: int):
 def audit_export(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     query, _filters = _trail(programme)
+    rows = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if big_exports.is_large(rows):
+        return start_export("audit", programme, "csv", request.args)
+    table, name = _table(programme, query)
+    return exports.download(table, "csv", f"{name}.csv")
+
+
+@big_exports.table("audit", title=_l("操作日志"), args=("action", "start", "end"))
+def _table_in_job(programme, args):
+    return _table(programme, _trail(programme, args)[0])
+
+
+def _table(programme, query) -> tuple[Table, str]:
     table = Table(
         "audit",
         _("操作日志"),
@@ -80,4 +98,4 @@ def audit_export(programme_id: int):
                 Cell(str(event.details) if event.details else ""),
             ]
         )
-    return exports.download(table, "csv", f"audit-{programme.id}.csv")
+    return table, f"audit-{programme.id}"

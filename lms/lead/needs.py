@@ -3,12 +3,14 @@ today, most urgent first; filterable by mentor, cohort and village, and exportab
 
 from flask import abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.clock import local_today
 from lms.db import db
 from lms.display import format_short_date
 from lms.inputs import page_number, to_id
+from lms.jobs import exports as big_exports
 from lms.models import MentorAssignment, User
 from lms.permissions import acting_user, assignment_is_current, get_programme_or_404
 from lms.reporting import needs
@@ -17,13 +19,14 @@ from lms.security import no_store
 from lms.services import exports
 
 from . import bp
+from .jobs import start_export
 
 PER_PAGE = 100
 
 
-def _filters(programme) -> dict:
+def _filters(programme, args=None) -> dict:
     """The filters asked for, each checked against the programme (anything else is a 404)."""
-    args = request.args
+    args = request.args if args is None else args
     chosen = {"why": args.get("why") or None, "cohort_id": None, "village": None, "mentor": None}
     if chosen["why"] not in (None, *needs.REASONS):
         abort(404)
@@ -98,6 +101,19 @@ def needs_export(programme_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     today, chosen = local_today(), _filters(programme)
+    if big_exports.is_large(needs.count(programme.id, today, **chosen)):
+        return start_export("needs", programme, fmt, request.args)
+    table, name = _table(programme, today, chosen)
+    return exports.download(table, fmt, f"{name}.{fmt}")
+
+
+@big_exports.table("needs", title=_l("需要跟进的学员"), args=("why", "cohort", "village", "mentor"))
+def _table_in_job(programme, args) -> tuple[Table, str]:
+    return _table(programme, local_today(), _filters(programme, args))
+
+
+def _table(programme, today, chosen) -> tuple[Table, str]:
+    """The export's table and file name (in the request, or in the job of a large export)."""
     cohorts = {c.id: c.name for c in programme.cohorts}
     table = Table(
         "needs",
@@ -117,5 +133,4 @@ def needs_export(programme_id: int, fmt: str):
                 Cell("、".join(f"{name}（{load}）" for _id, name, load in row.mentors)),
             ]
         )
-    name = f"{programme.id}-needs-{today}.{fmt}"
-    return exports.download(table, fmt, name)
+    return table, f"{programme.id}-needs-{today}"

@@ -1,7 +1,9 @@
 """Roster import: upload, preview every row's problems and changes, then import all rows or none.
 
 The uploaded file waits in the uploads' rosters/ folder until the lead confirms or cancels; it
-is removed after the import's commit, and `flask files sweep` removes any left for a day.
+is removed after the import's commit, and `flask files sweep` removes any left for a day. A
+roster of more than ROSTER_JOB_ROWS rows is checked when confirmed, then imported by a job
+(lms.jobs.roster) whose page shows its progress; confirming it again leads to the same job.
 """
 
 import re
@@ -12,9 +14,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from lms import jobs
 from lms.db import db
 from lms.errors import StaleVersion
 from lms.forms import read_upload
+from lms.jobs.roster import ROSTER_JOB_ROWS, job_key
 from lms.permissions import acting_user, get_programme_or_404
 from lms.security import no_store
 from lms.services import files, roster, roster_files, roster_import
@@ -49,6 +53,7 @@ def _preview_page(programme, result, form, filename, status=200, unconfirmed=())
         confirmed=set(_confirmed_lines()),
         unconfirmed=set(unconfirmed),
         labels=roster.FIELD_LABELS,
+        in_background=len(result.rows) > ROSTER_JOB_ROWS,
     ), status
 
 
@@ -92,6 +97,8 @@ def roster_import_view(programme_id: int):
             programme, roster.preview(programme, path.name, data), form, path.name, 422
         )
     try:
+        if len(roster_files.read_table(path.name, data)) - 1 > ROSTER_JOB_ROWS:
+            return _import_as_job(programme, form, path, data)
         imported = roster_import.import_roster(
             acting_user(),
             programme,
@@ -123,7 +130,37 @@ def roster_import_view(programme_id: int):
         return _preview_page(
             programme, roster.preview(programme, path.name, data), form, path.name, 409
         )
-    return no_store(render_template("lead/roster_done.html", programme=programme, result=imported))
+    people = [(user.name, user.phone, password) for user, password in imported.created]
+    return no_store(
+        render_template(
+            "lead/roster_done.html", programme=programme, result=imported, people=people
+        )
+    )
+
+
+def _import_as_job(programme, form, path, data):
+    """Check the roster as the lead confirmed it (raising what `import_roster` raises), then
+    queue its import and show the job's page. The job is keyed by the upload's token, so a
+    second confirm (a double click, a resend) leads to the job the first one started."""
+    key = job_key(programme, form.token.data)
+    job = jobs.find(key)
+    if job is None:
+        digest, confirmed = form.digest.data or "", set(_confirmed_lines())
+        checked = roster_import.check(
+            programme, path.name, data, digest=digest, confirmed=confirmed
+        )
+        job = jobs.enqueue(
+            "roster.import",
+            owner=acting_user(),
+            programme=programme,
+            key=key,
+            total=len(checked.rows),
+            file=path.name,
+            digest=digest,
+            confirmed=sorted(confirmed),
+        )
+        db.session.commit()
+    return redirect(url_for("lead.job", programme_id=programme.id, job_id=job.id))
 
 
 @bp.post("/programmes/<id:programme_id>/roster/cancel")

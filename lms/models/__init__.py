@@ -30,6 +30,7 @@ from lms.models.followup import (
     RungPromotion,
     VisitMode,
 )
+from lms.models.jobs import Job, JobState
 from lms.models.people import (
     ConsentGiver,
     ConsentRecord,
@@ -75,6 +76,8 @@ __all__ = [
     "RungPracticeRequirement",
     "Tier",
     "AuditEvent",
+    "Job",
+    "JobState",
     "Cohort",
     "ConsentGiver",
     "ConsentRecord",

@@ -7,9 +7,10 @@ XLSX cells are stored as plain strings, which Excel and WPS show as typed.
 
 import csv
 import io
+from pathlib import Path
 
 import openpyxl
-from flask import Response
+from flask import Response, send_file
 from openpyxl.styles import Font
 
 from lms.reporting.dashboard import Table
@@ -74,3 +75,11 @@ def download(table: Table, fmt: str, filename: str) -> Response:
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     )
+
+
+def send_kept(path: Path, fmt: str, filename: str) -> Response:
+    """A table an export job wrote to a file (lms.jobs.exports), sent as `download` sends one."""
+    response = send_file(
+        path, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=filename, etag=False
+    )
+    return no_store(response)

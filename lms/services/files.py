@@ -1,6 +1,6 @@
 """Files that follow the database transaction (DESIGN §5 "Files").
 
-Uploads live under UPLOAD_FOLDER in three folders:
+Uploads live under UPLOAD_FOLDER in four folders:
 
 - `staging/`: files of forms in progress, named `<owner id>-<hex>.jpg`. A photo is written here
   first, so a form sent back with an error keeps it, and nothing outside staging exists before
@@ -8,7 +8,9 @@ Uploads live under UPLOAD_FOLDER in three folders:
 - `practice/`: evidence photos of practice records, named `<hex>.jpg`. A staged photo is moved
   here from the session's `after_commit` hook, never before; a photo replaced or removed is
   deleted there too. A rollback moves and deletes nothing.
-- `rosters/`: roster files waiting for the lead to confirm the import.
+- `rosters/`: roster files waiting for the lead to confirm the import (or for its job).
+- `jobs/`: files a background job keeps for its owner for a day (an export, new trainees'
+  initial passwords), written by `place_after_commit`; lms.jobs.tick removes them.
 
 `sweep` removes what no live record needs: staged files and rosters older than a day, photos no
 record names, and the photos of records the trainee deleted more than a day ago. Services call
@@ -77,6 +79,18 @@ def remove_after_commit(into: str, name: str | None) -> None:
         _after_commit("delete", folder(into) / name)
 
 
+def place_after_commit(into: str, name: str, data: bytes) -> None:
+    """Write `data` as `name` in folder `into`, visible only once the transaction commits: it
+    waits under a temporary name (readable by this process's user alone) until then, and is
+    removed if the transaction rolls back."""
+    target = folder(into) / name
+    temporary = target.with_name(f"{name}.part")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
+    _after_commit("place", temporary, target)
+
+
 def discard(path: Path | None) -> None:
     """Remove a file that no transaction refers to (e.g. a roster after its import) now."""
     if path is not None:
@@ -91,7 +105,7 @@ def _after_commit(action: str, *paths: Path) -> None:
 def _run_pending(session) -> None:
     for action, paths in session.info.pop(_PENDING, []):
         try:
-            if action == "move":
+            if action in ("move", "place"):
                 os.replace(*paths)
             else:
                 paths[0].unlink(missing_ok=True)
@@ -101,7 +115,9 @@ def _run_pending(session) -> None:
 
 @event.listens_for(db.session, "after_rollback")
 def _drop_pending(session) -> None:
-    session.info.pop(_PENDING, None)
+    for action, paths in session.info.pop(_PENDING, []):
+        if action == "place":  # written for this transaction alone (a staged photo stays)
+            paths[0].unlink(missing_ok=True)
 
 
 @dataclass

@@ -7,8 +7,10 @@ name, the details of audit events — and keeps the rest under the trainee's row
 not a person: dates, amounts, rungs, household category and village, so the programme's
 figures stay true. The account can no longer be used. Both are audited.
 
-Copies outside the database are reached too: the photos (after the commit), staged uploads;
-roster files are swept within a day anyway, and backups age out with the backup rotation.
+Copies outside the database are reached too: the photos (after the commit), staged uploads,
+the files background jobs keep for the trainee's programmes (exports, initial passwords: after
+the commit; an export still running keeps nothing); roster files are swept within a day
+anyway, and backups age out with the backup rotation.
 Services flush, never commit.
 """
 
@@ -25,6 +27,7 @@ from sqlalchemy import select
 from lms.clock import utcnow
 from lms.db import db
 from lms.errors import LmsError
+from lms.jobs import kept
 from lms.models import (
     AuditEvent,
     Cohort,
@@ -233,5 +236,9 @@ def erase(actor: User, trainee: User) -> None:
         event.details = {}
     for staged in files.folder("staging").glob(f"{trainee.id}-*"):
         staged.unlink(missing_ok=True)  # forms in progress: no transaction refers to them
+    programmes = (
+        select(Cohort.programme_id).join(Enrollment).where(Enrollment.trainee_id == trainee.id)
+    )
+    kept.erase_programmes(sorted(set(db.session.scalars(programmes))))
     db.session.flush()
     audit.record(actor, "trainee.erased", trainee, trainee_id=trainee.id)

@@ -55,22 +55,16 @@ class ImportResult:
     unchanged: int
 
 
-def import_roster(
-    actor: User,
+def check(
     programme: Programme,
     filename: str,
     data: bytes,
     *,
     digest: str | None = None,
     confirmed: set[int] = frozenset(),
-) -> ImportResult:
-    """Write every row, or nothing when any row has a problem (RosterInvalid).
-
-    `digest` is the preview the lead confirmed (PreviewChanged if the file would now do
-    something else); `confirmed` the lines whose rename the lead ticked (NamesNotConfirmed for
-    any other rename). Updates change only the fields the file gives, each audited old → new;
-    a profile changed by someone else meanwhile raises StaleVersion. Flushes, never commits.
-    """
+) -> RosterPreview:
+    """The preview, if it is what the lead confirmed; raises RosterInvalid, PreviewChanged or
+    NamesNotConfirmed (see `import_roster`) otherwise. Reads only."""
     result = preview(programme, filename, data)
     if not result.ok:
         raise RosterInvalid(result)
@@ -79,10 +73,41 @@ def import_roster(
     unconfirmed = [r.line for r in result.rows if r.needs_confirmation and r.line not in confirmed]
     if unconfirmed:
         raise NamesNotConfirmed(result, unconfirmed)
+    return result
+
+
+def new_password() -> tuple[str, str]:
+    """An initial password and its hash (the slow part of importing a new trainee)."""
+    password = generate_password()
+    return password, hash_password(password)
+
+
+def import_roster(
+    actor: User,
+    programme: Programme,
+    filename: str,
+    data: bytes,
+    *,
+    digest: str | None = None,
+    confirmed: set[int] = frozenset(),
+    passwords: dict[str, tuple[str, str]] | None = None,
+) -> ImportResult:
+    """Write every row, or nothing when any row has a problem (RosterInvalid).
+
+    `digest` is the preview the lead confirmed (PreviewChanged if the file would now do
+    something else); `confirmed` the lines whose rename the lead ticked (NamesNotConfirmed for
+    any other rename). Updates change only the fields the file gives, each audited old → new;
+    a profile changed by someone else meanwhile raises StaleVersion. `passwords` may hold new
+    trainees' (password, hash) by phone, made beforehand (`new_password`) by a job that keeps
+    the hashing out of this transaction. Flushes, never commits.
+    """
+    result = check(programme, filename, data, digest=digest, confirmed=confirmed)
+    passwords = passwords or {}
     created, updated, unchanged = [], 0, 0
     for row in result.rows:
         if row.action == "new":
-            created.append(_create(actor, row))
+            made = passwords.get(row.values["phone"])
+            created.append(_create(actor, row, made or new_password()))
         elif row.action == "update":
             _update(actor, row)
             updated += 1
@@ -101,19 +126,20 @@ def import_roster(
     return ImportResult(created, updated, unchanged)
 
 
-def _create(actor: User, row: RosterRow) -> tuple[User, str]:
+def _create(actor: User, row: RosterRow, password: tuple[str, str]) -> tuple[User, str]:
     v = row.values
-    password = generate_password()
-    user = User(
-        phone=v["phone"], name=v["name"], role=Role.TRAINEE, password_hash=hash_password(password)
-    )
+    plain, hashed = password
+    user = User(phone=v["phone"], name=v["name"], role=Role.TRAINEE, password_hash=hashed)
     profile = {name: v.get(name, DEFAULTS.get(name)) for name in PROFILE_FIELDS}
     user.profile = TraineeProfile(**profile)
     db.session.add(user)
     db.session.flush()
     consent.record_roster_consent(actor, user, v.get("guardian", ""))
-    _enrol(user, v["cohort"])
-    return user, password
+    cohort = v["cohort"]  # a new person has no enrolment yet: no need to look for one
+    db.session.add(
+        Enrollment(cohort_id=cohort.id, trainee_id=user.id, enrolled_on=cohort.starts_on)
+    )
+    return user, plain
 
 
 def _update(actor: User, row: RosterRow) -> None:
