@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import selectinload
 
 from lms import models as m
@@ -271,6 +271,10 @@ def build_programme(trainees: int, seed: int, *, today: date | None = None) -> S
         if sum(size for _, size, _ in chunk) >= CHUNK or cohort is cohorts[-1]:
             index = _build_chunk(b, chunk, index)
             chunk = []
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The rebuild reads what was just loaded: without statistics PostgreSQL plans it as if
+        # the tables were empty, and 100,000 trainees took 40 minutes instead of one.
+        db.session.execute(text("ANALYZE"))
     facts.rebuild(programme_id=programme.id)  # bulk INSERTs pass by the hooks that keep them
     return b.report
 

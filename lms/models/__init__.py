@@ -14,9 +14,9 @@ from lms.models.curriculum import (
     Tier,
 )
 from lms.models.facts import (
+    ActivityMonth,
     PracticeWindow,
     ProgrammeFacts,
-    SalesMonth,
     TierFacts,
     TraineeFacts,
 )
@@ -49,7 +49,7 @@ __all__ = [
     "ProgrammeFacts",
     "TierFacts",
     "PracticeWindow",
-    "SalesMonth",
+    "ActivityMonth",
     "FollowUpVisit",
     "Observation",
     "Outcome",

@@ -76,14 +76,18 @@ class PracticeWindow(db.Model):
     verified_on: Mapped[date | None]
 
 
-class SalesMonth(db.Model):
-    """A trainee's mentor-verified sales of one month (by the day each happened), in one
-    programme: the bulk of a period's sales is read from here, its edges from the records."""
+class ActivityMonth(db.Model):
+    """A trainee's month in one programme, by the day each thing happened: mentor-verified sales
+    (and their fen), mentor-verified practice records of any kind, and follow-up visits. The bulk
+    of a period's figures is read from here, its edges from the records themselves."""
 
-    __tablename__ = "sales_months"
+    __tablename__ = "activity_months"
 
+    # Keyed programme, month, trainee: a period's whole months are one range of the key.
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
-    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     month: Mapped[date] = mapped_column(primary_key=True)  # its first day
-    sales: Mapped[int]
-    fen: Mapped[int] = mapped_column(sa.BigInteger)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    sales: Mapped[int] = mapped_column(default=0)
+    fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    verified: Mapped[int] = mapped_column(default=0)  # verified records of any kind
+    visits: Mapped[int] = mapped_column(default=0)

@@ -67,22 +67,27 @@ class PracticeRecord(db.Model):
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         # Indicators look up a trainee's records by date range.
         Index("ix_practice_records_trainee_day", "trainee_id", "happened_on"),
-        # Sales over a period, read from the index alone (the dashboard's biggest scan).
+        # Verified records over a period, read from the index alone (the dashboards' biggest
+        # scans: sales, and mentor attention); the read side states `status = 'verified'`
+        # literally so that both databases use it.
         Index(
-            "ix_practice_records_verified_sales",
+            "ix_practice_records_verified",
             "happened_on",
             "trainee_id",
+            "kind",
             "amount_fen",
             "reviewed_at",
-            postgresql_where=text("status = 'verified' AND kind = 'sale'"),
-            sqlite_where=text("status = 'verified' AND kind = 'sale'"),
+            postgresql_where=text("status = 'verified'"),
+            sqlite_where=text("status = 'verified'"),
         ),
-        # Sales verified after a period's end, taken back out of its monthly rollups.
+        # Records verified after a period's end, taken back out of its monthly rollups.
         Index(
-            "ix_practice_records_sales_reviewed",
+            "ix_practice_records_verified_reviewed",
             "reviewed_at",
-            postgresql_where=text("status = 'verified' AND kind = 'sale'"),
-            sqlite_where=text("status = 'verified' AND kind = 'sale'"),
+            "trainee_id",
+            "kind",
+            postgresql_where=text("status = 'verified'"),
+            sqlite_where=text("status = 'verified'"),
         ),
     )
 

@@ -10,6 +10,7 @@ select, filtered by the indicator's condition, paged in SQL.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union
@@ -28,9 +29,10 @@ from lms.models import (
 from lms.permissions import assignment_is_current
 from lms.reporting import indicators as ind
 from lms.reporting import sales
-from lms.reporting.scope import Period, Scope, rows
+from lms.reporting.scope import Period, Scope, members, rows
 
 SPLITS = ("category", "gender", "age_band", "baseline_rung", "rung_now")
+ATTENTION = ("visits", "verified")  # totals of the "attention" part (lms.reporting.attention)
 
 
 def half_up(value, places: int = 0) -> Decimal:
@@ -71,21 +73,31 @@ class Table:
     columns: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     chart: list[tuple[str, list[tuple[str, float]]]] | None = None  # (label, [(series, value)])
+    shown: int | None = None  # rows the page shows (the export has them all); None: every row
+
+    @property
+    def hidden(self) -> int:
+        return 0 if self.shown is None else max(0, len(self.rows) - self.shown)
 
 
 class Counts:
     """How many trainees each indicator picks, per split (category, gender, age band, rung at
-    enrolment, rung now), from one GROUP BY. `n()` adds up the splits a cell asks for."""
+    enrolment, rung now), from one GROUP BY. `n()` adds up the splits a cell asks for; `total()`
+    adds up a column of the trainees' rows (visits, verified records) the same way."""
 
-    def __init__(self, trainees, keys: list[tuple[str, Any]]):
-        self.keys = keys
+    def __init__(self, trainees, keys: list[tuple[str, Any]], totals: tuple[str, ...] = ()):
+        self.keys = [*keys, *((f"total:{name}", None) for name in totals)]
         sums = [func.sum(ind.flag(ind.INDICATORS[k][1](trainees, a))) for k, a in keys]
+        sums += [func.sum(trainees.c[name]) for name in totals]
         groups = [trainees.c[c] for c in SPLITS]
         self.rows = [
             ({c: _plain(v) for c, v in zip(SPLITS, row[:5], strict=True)}, row[5:])
             for row in rows(select(*groups, *sums).group_by(*groups)).all()
         ]
-        self.index = {key: i for i, key in enumerate(keys)}
+        self.index = {key: i for i, key in enumerate(self.keys)}
+
+    def total(self, column: str, **groups) -> int:
+        return self.n(f"total:{column}", **groups)
 
     def n(self, indicator: str, arg=None, **groups) -> int:
         split = {ind.GROUPS.get(k, k): v for k, v in groups.items() if v is not None}
@@ -120,7 +132,7 @@ class Context:
     tiers: list[Tier]
     rung_names: dict[int, str]
     locale: str = "zh"
-    counted: tuple[str, ...] = ("pac", "visited", "sales")  # the parts the counts join
+    counted: tuple[str, ...] = ("pac", "visited", "sales", "attention")  # parts the counts join
     _counts: Counts | None = None
 
     def trainees(self, parts=ind.PARTS):
@@ -129,7 +141,8 @@ class Context:
     @property
     def counts(self) -> Counts:
         if self._counts is None:
-            self._counts = Counts(self.trainees(self.counted), count_keys(self))
+            totals = ATTENTION if "attention" in self.counted else ()
+            self._counts = Counts(self.trainees(self.counted), count_keys(self), totals)
         return self._counts
 
     @property
@@ -328,16 +341,17 @@ def condition(ctx: Context, trainees, indicator: str, arg, mentor: int | None = 
 
 
 def parts_of(indicator: str) -> tuple[str, ...]:
-    if indicator in ind.INDICATORS:
-        return ("sales", *ind.INDICATORS[indicator][0])
-    return ("sales",)  # what every list row shows
+    """The parts of trainees() a list's condition reads."""
+    return ind.INDICATORS[indicator][0] if indicator in ind.INDICATORS else ()
 
 
 def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, limit: int):
     """(total, rows) of the trainees behind a number: village and name order, paged in SQL.
-    Each row has the trainee's name, phone, village, cohort, rungs and sales in the period."""
+    Each row has the trainee's name, phone, village, cohort, rungs and sales in the period (the
+    sales of the rows shown only, unless the condition reads them anyway)."""
     mentor = groups.pop("mentor", None)
-    t = ctx.trainees(parts_of(indicator))
+    parts = parts_of(indicator)
+    t = ctx.trainees(parts)
     where = [condition(ctx, t, indicator, arg, mentor)]
     where += [t.c[ind.GROUPS[k]] == v for k, v in groups.items() if k in ind.GROUPS and v]
     total = db.session.scalar(select(func.count()).select_from(t).where(*where))
@@ -349,4 +363,15 @@ def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, lim
         .offset(offset)
         .limit(limit)
     ).all()
-    return total, found
+    if "sales" in parts:
+        return total, found
+    ids = [row.trainee_id for row in found]
+    shown = sales.per_trainee(members(ctx.scope.programme_id, ctx.period, ids), ctx.period)
+    sold = {row.trainee_id: row for row in rows(select(shown)).all()} if ids else {}
+    none = {"sales": 0, "sales_fen": 0, "income_now_fen": 0}
+
+    def with_sales(row):
+        mine = sold.get(row.trainee_id)
+        return SimpleNamespace(**row._mapping, **{k: getattr(mine, k, 0) for k in none})
+
+    return total, [with_sales(row) for row in found]

@@ -23,7 +23,7 @@ from lms.models import (
     TierFacts,
     TraineeProfile,
 )
-from lms.reporting import sales
+from lms.reporting import attention, sales
 from lms.reporting.programme_facts import PRACTICE_AFTER_COURSE_DAYS, STILL_PRACTISING
 from lms.reporting.scope import Period, Scope, members
 from lms.sqlfuncs import date_plus, day_number, local_date_plus
@@ -38,7 +38,7 @@ def flag(condition):
     return case((condition, 1), else_=0)
 
 
-PARTS = ("climbs", "pac", "visited", "sales")  # joins beyond programme_facts and the profile
+PARTS = ("climbs", "pac", "visited", "sales", "attention")  # joins beyond programme_facts, profile
 
 
 def trainees(scope: Scope, period: Period, parts=PARTS):
@@ -91,6 +91,8 @@ def trainees(scope: Scope, period: Period, parts=PARTS):
         add(_visited(m, period), "visited")
     if "sales" in parts:
         add(sales.per_trainee(m, period), "sales", "sales_fen", "income_now_fen")
+    if "attention" in parts:
+        add(attention.per_trainee(m, period), "visits", "verified")
     query = select(*columns).select_from(s).join(p, p.user_id == s.c.trainee_id)
     for sub in joins:
         query = query.outerjoin(sub, sub.c.trainee_id == s.c.trainee_id)

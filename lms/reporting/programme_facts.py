@@ -1,5 +1,5 @@
 """The dated facts of each trainee in each of their programmes (programme_facts, tier_facts,
-practice_windows, sales_months), computed from the records for a set of trainees in a fixed
+practice_windows, activity_months), computed from the records for a set of trainees in a fixed
 number of queries. lms.reporting.facts stores them in the same refresh as trainee_facts, under
 the same lock; lms.reporting.indicators compares their dates with a period's end.
 
@@ -9,14 +9,16 @@ a lesson learned, a course completed or an outcome before it belongs to another 
 
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from lms.db import db
 from lms.models import (
+    ActivityMonth,
     Cohort,
     Course,
     CourseCompletion,
     Enrollment,
+    FollowUpVisit,
     Lesson,
     LessonProgress,
     Outcome,
@@ -28,7 +30,6 @@ from lms.models import (
     ProgrammeFacts,
     RecordStatus,
     RungPromotion,
-    SalesMonth,
     TierFacts,
     TraineeProfile,
 )
@@ -37,7 +38,7 @@ from lms.sqlfuncs import date_plus, local_date_plus
 PRACTICE_AFTER_COURSE_DAYS = 14
 STILL_PRACTISING = (90, 180)  # days after the first enrolment
 STILL_PRACTISING_WINDOW = 30  # a record (not rejected) in the 30 days up to that day
-TABLES = (ProgrammeFacts, TierFacts, PracticeWindow, SalesMonth)
+TABLES = (ProgrammeFacts, TierFacts, PracticeWindow, ActivityMonth)
 OUTCOME_COLUMNS = {k: f"{k.value}_on" for k in OutcomeKind}
 
 
@@ -137,7 +138,7 @@ def compute(ids: list[int]) -> dict[str, list[dict]]:
         ProgrammeFacts.__tablename__: list(programmes.values()),
         TierFacts.__tablename__: tiers,
         PracticeWindow.__tablename__: _windows(s, run),
-        SalesMonth.__tablename__: _sales_months(s, run),
+        ActivityMonth.__tablename__: _activity_months(s, run),
     }
 
 
@@ -227,36 +228,51 @@ def _windows(s, run) -> list[dict]:
     ]
 
 
-def _sales_months(s, run) -> list[dict]:
-    """Verified sales per month by the day they happened, from the first enrolment on."""
-    year = func.extract("year", PracticeRecord.happened_on)
-    month = func.extract("month", PracticeRecord.happened_on)
-    return [
-        {
-            "programme_id": programme_id,
-            "trainee_id": trainee_id,
-            "month": date(int(y), int(m), 1),
-            "sales": n,
-            "fen": int(fen or 0),
-        }
-        for programme_id, trainee_id, y, m, n, fen in run(
-            select(
-                s.c.programme_id,
-                s.c.trainee_id,
-                year,
-                month,
-                func.count(),
-                func.sum(PracticeRecord.amount_fen),
+def _activity_months(s, run) -> list[dict]:
+    """Per month from the first enrolment on, by the day each happened: verified sales (number
+    and fen), verified records of any kind, and visits."""
+    months: dict[tuple, dict] = {}
+
+    def add(rows, *names):
+        for programme_id, trainee_id, y, m, *values in rows:
+            key = (programme_id, trainee_id, date(int(y), int(m), 1))
+            row = months.setdefault(
+                key,
+                {"programme_id": key[0], "trainee_id": key[1], "month": key[2]}
+                | dict.fromkeys(("sales", "fen", "verified", "visits"), 0),
             )
-            .join(PracticeRecord, PracticeRecord.trainee_id == s.c.trainee_id)
-            .where(
-                PracticeRecord.kind == PracticeKind.SALE,
-                PracticeRecord.status == RecordStatus.VERIFIED,
-                PracticeRecord.happened_on >= s.c.since,
-            )
+            for name, value in zip(names, values, strict=True):
+                row[name] += int(value or 0)
+
+    def per_month(day, *values, join, where):
+        year, month = func.extract("year", day), func.extract("month", day)
+        return run(
+            select(s.c.programme_id, s.c.trainee_id, year, month, *values)
+            .join(join, join.trainee_id == s.c.trainee_id)
+            .where(day >= s.c.since, *where)
             .group_by(s.c.programme_id, s.c.trainee_id, year, month)
         ).all()
-    ]
+
+    record, verified = PracticeRecord, PracticeRecord.status == RecordStatus.VERIFIED
+    sale = record.kind == PracticeKind.SALE
+    add(
+        per_month(
+            record.happened_on,
+            func.sum(case((sale, 1), else_=0)),
+            func.sum(case((sale, record.amount_fen), else_=0)),
+            func.count(),
+            join=record,
+            where=(verified,),
+        ),
+        "sales",
+        "fen",
+        "verified",
+    )
+    add(
+        per_month(FollowUpVisit.visited_on, func.count(), join=FollowUpVisit, where=()),
+        "visits",
+    )
+    return list(months.values())
 
 
 def store(connection, ids: list[int], found: dict[str, list[dict]]) -> None:

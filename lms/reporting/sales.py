@@ -1,4 +1,4 @@
-"""Verified sales over a period, exactly and cheaply: the whole months from the sales_months
+"""Verified sales over a period, exactly and cheaply: the whole months from the activity_months
 rollup kept on write, less the sales in them verified after the period's end, and the partial
 months at either edge from the records (docs/indicators.md, "Scope and period")."""
 
@@ -7,18 +7,26 @@ from decimal import Decimal
 
 from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, union_all
 
-from lms.models import PracticeKind, PracticeRecord, RecordStatus, SalesMonth, TraineeProfile
+from lms.models import ActivityMonth, PracticeKind, PracticeRecord, RecordStatus, TraineeProfile
 from lms.reporting.scope import Period, Scope, members, rows
 
 INCOME_DAYS = 30  # "income now": verified sales in the 30 days up to the end
 
 
+def stated(column, value):
+    """`column = 'value'`, with the value written into the SQL: the partial indexes on verified
+    records (WHERE status = 'verified') serve only queries that state their condition literally
+    (SQLite never proves it from a bound parameter)."""
+    return column == literal(value.value, literal_execute=True)
+
+
+VERIFIED = stated(PracticeRecord.status, RecordStatus.VERIFIED)
+SALE = stated(PracticeRecord.kind, PracticeKind.SALE)
+
+
 def verified_by(period: Period):
     """A record counts as verified if a mentor had verified it by the end of the period."""
-    return and_(
-        PracticeRecord.status == RecordStatus.VERIFIED,
-        PracticeRecord.reviewed_at < period.end_utc,
-    )
+    return and_(VERIFIED, PracticeRecord.reviewed_at < period.end_utc)
 
 
 def whole(total):
@@ -30,7 +38,7 @@ def verified_sales(s, period: Period, first_day: date):
     """The conditions on a verified sale counted for a trainee in scope, dated from
     `first_day` to the end of the period."""
     return and_(
-        PracticeRecord.kind == PracticeKind.SALE,
+        SALE,
         verified_by(period),
         PracticeRecord.happened_on >= first_day,
         PracticeRecord.happened_on <= period.end,
@@ -53,7 +61,7 @@ def _next_month(day: date) -> date:
 
 def sales_by_month(s, period: Period):
     """(trainee_id, y, m, n, fen) of the verified sales in the period, exactly: whole months
-    from the sales_months rollup, less the sales in them verified after the period's end; the
+    from the activity_months rollup, less the sales in them verified after the period's end; the
     partial months at either edge from the records themselves."""
     year = func.extract("year", PracticeRecord.happened_on)
     month = func.extract("month", PracticeRecord.happened_on)
@@ -69,8 +77,8 @@ def sales_by_month(s, period: Period):
             )
             .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
             .where(
-                PracticeRecord.kind == PracticeKind.SALE,
-                PracticeRecord.status == RecordStatus.VERIFIED,
+                SALE,
+                VERIFIED,
                 PracticeRecord.happened_on >= first,
                 PracticeRecord.happened_on <= last,
                 PracticeRecord.happened_on >= s.c.since,
@@ -85,19 +93,20 @@ def sales_by_month(s, period: Period):
     first, last = whole
     parts = [
         select(
-            SalesMonth.trainee_id,
-            func.extract("year", SalesMonth.month).label("y"),
-            func.extract("month", SalesMonth.month).label("m"),
-            SalesMonth.sales.label("n"),
-            SalesMonth.fen.label("fen"),
+            ActivityMonth.trainee_id,
+            func.extract("year", ActivityMonth.month).label("y"),
+            func.extract("month", ActivityMonth.month).label("m"),
+            ActivityMonth.sales.label("n"),
+            ActivityMonth.fen.label("fen"),
         )
         .join(
             s,
             and_(
-                s.c.trainee_id == SalesMonth.trainee_id, s.c.programme_id == SalesMonth.programme_id
+                s.c.trainee_id == ActivityMonth.trainee_id,
+                s.c.programme_id == ActivityMonth.programme_id,
             ),
         )
-        .where(SalesMonth.month >= first, SalesMonth.month <= last),
+        .where(ActivityMonth.month >= first, ActivityMonth.month <= last, ActivityMonth.sales > 0),
         raw(first, last, PracticeRecord.reviewed_at >= period.end_utc, -1),  # verified later
     ]
     if period.start < first:

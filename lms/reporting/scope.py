@@ -71,15 +71,17 @@ class Scope:
         )
 
 
-def members(programme_id: int, period: Period):
+def members(programme_id: int, period: Period, ids: list[int] | None = None):
     """(trainee_id, programme_id, since) of everyone enrolled in the programme by the end of the
-    period: a light stand-in for `Scope.at_end` inside the joins that gather a fact per trainee
-    (their result is joined to the exact scope once, not filtered by it in every part)."""
-    return (
-        select(ProgrammeFacts.trainee_id, ProgrammeFacts.programme_id, ProgrammeFacts.since)
-        .where(ProgrammeFacts.programme_id == programme_id, ProgrammeFacts.since <= period.end)
-        .subquery("members")
-    )
+    period (or of those of `ids`): a light stand-in for `Scope.at_end` inside the joins that
+    gather a fact per trainee (their result is joined to the exact scope once, not filtered by
+    it in every part)."""
+    query = select(
+        ProgrammeFacts.trainee_id, ProgrammeFacts.programme_id, ProgrammeFacts.since
+    ).where(ProgrammeFacts.programme_id == programme_id, ProgrammeFacts.since <= period.end)
+    if ids is not None:
+        query = query.where(ProgrammeFacts.trainee_id.in_(ids))
+    return query.subquery("members")
 
 
 def rows(statement):

@@ -2,6 +2,8 @@
 context, the cells and the lists behind every number). Each table's builder runs only the
 queries it needs, so an export of one table costs that table."""
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -146,16 +148,22 @@ def _loop(ctx: Context) -> Table:
     return table
 
 
+MENTORS_SHOWN = 50  # a county programme has hundreds of mentors: the rest are in the export
+
+
 def _mentors(ctx: Context) -> Table:
     table = Table(
         "mentors",
         _("各位导师的回访"),
         _(
             "跟踪人数：导师现在负责的学员（直接分配或整班分配）。逾期：按回访计划，现在已过回访窗口还没回访的学员。"
+            "逾期多的导师排在前面；页面最多显示 50 位导师，导出的表有全部。"
         ),
         [_("导师"), _("跟踪人数"), _("最近30天回访过"), _("逾期未回访")],
+        shown=MENTORS_SHOWN,
     )
-    for m in mentor_rows(ctx):
+    # Most overdue first, so that a page showing the first rows shows who needs help.
+    for m in sorted(mentor_rows(ctx), key=lambda m: -m.overdue):
         table.rows.append(
             [
                 Cell(m.name),
@@ -254,6 +262,17 @@ EQUITY_COLUMNS = [
     (_l("入学90天后仍在实践"), "practising", 90, "practising_eligible", 90),
     (_l("有成效"), "any_outcome", None, "all", None),
 ]
+# Mentor attention per trainee in the period (lms.reporting.attention): column → heading.
+ATTENTION_COLUMNS = [("visits", _l("本期每人回访次数")), ("verified", _l("本期每人核实记录数"))]
+
+
+def per_trainee(total: int, n: int) -> Decimal | None:
+    """A total shared out over the group's trainees, to one place (half up)."""
+    return half_up(Decimal(total) / n, 1) if n else None
+
+
+def _per_trainee_cell(value: Decimal | None, link: dict | None = None) -> Cell:
+    return Cell(None, "—") if value is None else Cell(float(value), str(value), link)
 
 
 def _equity(ctx: Context) -> Table:
@@ -261,16 +280,24 @@ def _equity(ctx: Context) -> Table:
         "equity",
         _("公平：按农户类别、性别、年龄"),
         _(
-            "每一组学员在主要指标上的比例。最后一行是示范户与其他学员的差距（百分点），正数表示示范户更高。"
+            "每一组学员在主要指标上的比例，和导师给每位学员的关注：本期的回访次数与核实的实践记录数，"
+            "平均到每人。最后一行是示范户与其他学员的差距（比例是百分点，每人次数是次），"
+            "正数表示示范户更高。"
         ),
-        [_("人群"), _("学员")] + [str(c[0]) for c in EQUITY_COLUMNS],
+        [_("人群"), _("学员")]
+        + [str(c[0]) for c in EQUITY_COLUMNS]
+        + [str(c[1]) for c in ATTENTION_COLUMNS],
     )
 
     def row(label, groups):
         n = ctx.counts.n("all", **groups)
-        cells = [Cell(label), Cell(n, str(n), {"indicator": "all", **groups})]
+        link = {"indicator": "all", **groups}
+        cells = [Cell(label), Cell(n, str(n), link)]
         for _label, key, arg, base, base_arg in EQUITY_COLUMNS:
             cells.append(share_cell(ctx, key, arg, base, base_arg, **groups))
+        for column, _label in ATTENTION_COLUMNS:
+            value = per_trainee(ctx.counts.total(column, **groups), n)
+            cells.append(_per_trainee_cell(value, link))
         return cells
 
     table.rows.append(row(_("全部学员"), {}))
@@ -285,6 +312,15 @@ def _equity(ctx: Context) -> Table:
         b = share(part, whole).value
         points = None if a is None or b is None else int(half_up(100 * (a - b)))
         gap.append(Cell(points, "—" if points is None else f"{points:+d}"))
+    demo_n = ctx.counts.n("all", category=demo)
+    other_n = ctx.counts.n("all") - demo_n
+    for column, _label in ATTENTION_COLUMNS:
+        demo_total = ctx.counts.total(column, category=demo)
+        a = per_trainee(demo_total, demo_n)
+        b = per_trainee(ctx.counts.total(column) - demo_total, other_n)
+        difference = None if a is None or b is None else a - b
+        text = "—" if difference is None else f"{difference:+}"
+        gap.append(Cell(None if difference is None else float(difference), text))
     table.rows.append(gap)
     return table
 
@@ -294,7 +330,7 @@ COUNTED = {
     "loop": ("pac", "visited"),
     "sales": ("sales",),
     "income": ("sales",),
-    "equity": ("pac", "visited", "sales"),
+    "equity": ("pac", "visited", "sales", "attention"),
 }
 # Each table by its key, in the order the dashboard shows them; an export builds only its own.
 BUILDERS = {

@@ -243,6 +243,11 @@ def test_lasting_capability_and_outcomes(world):
 def test_equity_split_and_the_demonstration_gap(world):
     ctx, _ = world
     rows = {r[0]: r[1:] for r in table(ctx, "equity")}
+    # visits and verified records per trainee: 一 had 1 and 2, 三 1 and 1, 二 and 四 none
+    assert rows["全部学员"][-2:] == ["0.5", "0.8"]  # 2/4 visits; 3/4 = 0.75, half up
+    assert rows["示范户"][-2:] == ["0.5", "1.0"] and rows["脱贫户"][-2:] == ["1.0", "1.0"]
+    assert rows["示范户 − 其他（百分点）"][-2:] == ["+0.0", "+0.5"]  # 二 and 三: 0.5 and 0.5
+    rows = {k: v[:-2] for k, v in rows.items()}
     #         trainees climbed   course    pac          visited  sold      practising90 outcome
     assert rows["全部学员"] == [
         "4",

@@ -174,3 +174,91 @@ def test_sales_from_monthly_rollups_equal_the_records_for_any_period(world):
         in_scope = {row.trainee_id for row in db.session.execute(select(t))}
         expected = {k: v for k, v in expected.items() if k in in_scope}
         assert got == expected, (start, end)
+
+
+def test_mentor_attention_per_household_category_by_hand(world):
+    """The equity table's attention columns: visits dated in the period and records verified by
+    its end, per trainee of each group; the gap row is demonstration households less the others."""
+    from lms.models import FollowUpVisit, HouseholdCategory
+
+    programme, moved = world["programme"], world["moved"]
+    mentor = make_user(Role.MENTOR)
+    moved.profile.household_category = HouseholdCategory.DEMONSTRATION
+    for day in (date(2026, 6, 30), date(2026, 7, 1), date(2026, 7, 31), date(2026, 8, 1)):
+        db.session.add(
+            FollowUpVisit(
+                trainee_id=moved.id, mentor_id=mentor.id, visited_on=day, mode="in_person"
+            )
+        )
+    make_record(
+        moved, happened_on=date(2026, 7, 3), status="verified", reviewed_at=noon(date(2026, 7, 4))
+    )
+    db.session.commit()
+    # July: 搬家 (demonstration) has 2 visits and 1 verified record; 晚核实 (ordinary) has the
+    # 2 July sale verified in July (the 20 June one is dated before the period): 0 visits, 1
+    # record. 七月走 left on 15 July and is out of scope.
+    july = context(programme, date(2026, 7, 31), start=date(2026, 7, 1))
+    rows = {row[0]: row[-2:] for row in cells(july, "equity")}
+    assert rows["全部学员"] == ["1.0", "1.0"]
+    assert rows["示范户"] == ["2.0", "1.0"]
+    assert rows["示范户 − 其他（百分点）"] == ["+2.0", "+0.0"]
+    # June to July: 七月走 is out of scope on 31 July either way; the 20 June sale was verified
+    # on 5 July, by the end: it counts now.
+    summer = context(programme, date(2026, 7, 31), start=date(2026, 6, 1))
+    rows = {row[0]: row[-2:] for row in cells(summer, "equity")}
+    assert rows["全部学员"] == ["1.5", "1.5"]  # 3 visits and 3 records over 2 trainees
+
+
+def test_attention_from_monthly_rollups_equals_the_records_for_any_period(world):
+    from itertools import product
+
+    from sqlalchemy import select
+
+    from lms.models import FollowUpVisit, PracticeRecord
+    from lms.reporting import attention
+    from lms.reporting.scope import members
+
+    programme, moved = world["programme"], world["moved"]
+    mentor = make_user(Role.MENTOR)
+    for day in (date(2026, 5, 31), date(2026, 6, 1), date(2026, 6, 30), date(2026, 7, 15)):
+        db.session.add(
+            FollowUpVisit(
+                trainee_id=moved.id, mentor_id=mentor.id, visited_on=day, mode="in_person"
+            )
+        )
+    for day, reviewed in [
+        (date(2026, 5, 31), date(2026, 6, 1)),
+        (date(2026, 6, 30), date(2026, 8, 2)),
+    ]:
+        make_record(
+            moved,
+            happened_on=day,
+            kind="livestream",
+            amount_fen=None,
+            status="verified",
+            reviewed_at=noon(reviewed),
+        )
+    db.session.commit()
+    visits = db.session.scalars(select(FollowUpVisit)).all()
+    records = db.session.scalars(select(PracticeRecord)).all()
+    starts = [date(2026, 1, 1), date(2026, 5, 31), date(2026, 6, 1), date(2026, 6, 15)]
+    ends = [date(2026, 6, 20), date(2026, 6, 30), date(2026, 7, 1), date(2026, 7, 31)]
+    for start, end in product(starts, ends):
+        period = Period(start, end)
+        found = attention.per_trainee(members(programme.id, period), period)
+        got = {r.trainee_id: (r.visits, r.verified) for r in db.session.execute(select(found))}
+        expected = {}
+        for v in visits:
+            if start <= v.visited_on <= end:
+                a, b = expected.get(v.trainee_id, (0, 0))
+                expected[v.trainee_id] = (a + 1, b)
+        for r in records:
+            if (
+                r.status.value == "verified"
+                and start <= r.happened_on <= end
+                and r.reviewed_at < datetime(end.year, end.month, end.day, 16)
+            ):
+                a, b = expected.get(r.trainee_id, (0, 0))
+                expected[r.trainee_id] = (a, b + 1)
+        got = {k: v for k, v in got.items() if v != (0, 0)}
+        assert got == expected, (start, end)
