@@ -354,15 +354,20 @@ def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, lim
     t = ctx.trainees(parts)
     where = [condition(ctx, t, indicator, arg, mentor)]
     where += [t.c[ind.GROUPS[k]] == v for k, v in groups.items() if k in ind.GROUPS and v]
-    total = db.session.scalar(select(func.count()).select_from(t).where(*where))
+    # The page and the total in one pass (a window over the filtered rows); a page past the
+    # end has no rows to carry the total, so it is counted on its own.
     found = rows(
-        select(t, User.name, User.phone)
+        select(t, User.name, User.phone, func.count().over().label("total_"))
         .join(User, User.id == t.c.trainee_id)
         .where(*where)
         .order_by(t.c.village, User.name, t.c.trainee_id)
         .offset(offset)
         .limit(limit)
     ).all()
+    if found:
+        total = found[0].total_
+    else:
+        total = db.session.scalar(select(func.count()).select_from(t).where(*where))
     if "sales" in parts:
         return total, found
     ids = [row.trainee_id for row in found]
