@@ -5,12 +5,12 @@ the records in them verified after the end, and the partial months at the edges 
 records themselves. The equity table shows them per household category (seed 003 §3.3: does
 attention drift to demonstration households?)."""
 
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import func, literal, select, union_all
 
 from lms.models import ActivityMonth, FollowUpVisit, PracticeRecord
-from lms.reporting.sales import VERIFIED, full_months, verified_by, whole
+from lms.reporting.sales import VERIFIED, of_rollup, split, verified_by, whole
 from lms.reporting.scope import Period
 
 
@@ -42,27 +42,15 @@ def per_trainee(s, period: Period):
             .group_by(PracticeRecord.trainee_id)
         )
 
-    months = full_months(period)
-    edges = [(period.start, period.end)]
+    months, edges = split(period)
     if months:
         first, last = months
         parts.append(
             select(ActivityMonth.trainee_id, ActivityMonth.visits, ActivityMonth.verified)
-            .join(
-                s,
-                and_(
-                    s.c.trainee_id == ActivityMonth.trainee_id,
-                    s.c.programme_id == ActivityMonth.programme_id,
-                ),
-            )
+            .join(s, of_rollup(s))
             .where(ActivityMonth.month >= first, ActivityMonth.month <= last)
         )
         parts.append(records(first, last, PracticeRecord.reviewed_at >= period.end_utc, -1))
-        edges = []
-        if period.start < first:
-            edges.append((period.start, first - timedelta(days=1)))
-        if last < period.end:
-            edges.append((last + timedelta(days=1), period.end))
     for first, last in edges:
         parts.append(visits(first, last))
         parts.append(records(first, last, verified_by(period), 1))

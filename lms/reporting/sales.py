@@ -55,6 +55,28 @@ def full_months(period: Period) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
+def split(period: Period) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The period as its whole months (read from the rollup) and the partial months at its
+    edges (read from the records): (None, [the whole period]) when it holds no whole month."""
+    months = full_months(period)
+    if months is None:
+        return None, [(period.start, period.end)]
+    first, last = months
+    edges = []
+    if period.start < first:
+        edges.append((period.start, first - timedelta(days=1)))
+    if last < period.end:
+        edges.append((last + timedelta(days=1), period.end))
+    return months, edges
+
+
+def of_rollup(s):
+    """The join of the activity_months rollup to the trainees of `s`, in its programme."""
+    return and_(
+        s.c.trainee_id == ActivityMonth.trainee_id, s.c.programme_id == ActivityMonth.programme_id
+    )
+
+
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
@@ -87,32 +109,24 @@ def sales_by_month(s, period: Period):
             .group_by(PracticeRecord.trainee_id, year, month)
         )
 
-    whole = full_months(period)
-    if whole is None:
-        return raw(period.start, period.end, verified_by(period), 1).subquery("sales_by_month")
-    first, last = whole
-    parts = [
-        select(
-            ActivityMonth.trainee_id,
-            func.extract("year", ActivityMonth.month).label("y"),
-            func.extract("month", ActivityMonth.month).label("m"),
-            ActivityMonth.sales.label("n"),
-            ActivityMonth.fen.label("fen"),
-        )
-        .join(
-            s,
-            and_(
-                s.c.trainee_id == ActivityMonth.trainee_id,
-                s.c.programme_id == ActivityMonth.programme_id,
+    months, edges = split(period)
+    parts = [raw(first, last, verified_by(period), 1) for first, last in edges]
+    if months:
+        first, last = months
+        parts += [
+            select(
+                ActivityMonth.trainee_id,
+                func.extract("year", ActivityMonth.month).label("y"),
+                func.extract("month", ActivityMonth.month).label("m"),
+                ActivityMonth.sales.label("n"),
+                ActivityMonth.fen.label("fen"),
+            )
+            .join(s, of_rollup(s))
+            .where(
+                ActivityMonth.month >= first, ActivityMonth.month <= last, ActivityMonth.sales > 0
             ),
-        )
-        .where(ActivityMonth.month >= first, ActivityMonth.month <= last, ActivityMonth.sales > 0),
-        raw(first, last, PracticeRecord.reviewed_at >= period.end_utc, -1),  # verified later
-    ]
-    if period.start < first:
-        parts.append(raw(period.start, first - timedelta(days=1), verified_by(period), 1))
-    if last < period.end:
-        parts.append(raw(last + timedelta(days=1), period.end, verified_by(period), 1))
+            raw(first, last, PracticeRecord.reviewed_at >= period.end_utc, -1),  # verified later
+        ]
     return union_all(*parts).subquery("sales_by_month")
 
 
