@@ -1,5 +1,8 @@
 """How values are shown to people: the interface language, money and short dates."""
 
+from datetime import datetime
+
+from babel.dates import format_date as babel_format_date
 from flask_babel import format_date, get_locale
 
 from lms.clock import local_today
@@ -23,6 +26,26 @@ def format_short_date(value) -> str:
     if not value:
         return ""
     same_year = value.year == local_today().year
-    if ui_language() == "en":
-        return format_date(value, "MMM d" if same_year else "MMM d, y")
-    return format_date(value, "M月d日" if same_year else "y年M月d日")
+    if isinstance(value, datetime):  # Flask-Babel moves it to the user's time zone first
+        return format_date(value, _short_pattern(ui_language() == "en", same_year))
+    # What flask_babel.format_date does for a date, once per date and language: a list of 200
+    # trainees shows two dates a row, and Babel is slow to format them.
+    locale = get_locale()
+    key = (value, same_year, locale.language, locale.territory, locale.script, locale.variant)
+    text = _short_dates.get(key)
+    if text is None:
+        pattern = _short_pattern(locale.language == "en", same_year)
+        text = babel_format_date(value, pattern, locale)
+        if len(_short_dates) >= 4096:
+            _short_dates.clear()
+        _short_dates[key] = text
+    return text
+
+
+_short_dates: dict[tuple, str] = {}
+
+
+def _short_pattern(english: bool, same_year: bool) -> str:
+    if english:
+        return "MMM d" if same_year else "MMM d, y"
+    return "M月d日" if same_year else "y年M月d日"

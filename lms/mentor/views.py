@@ -50,6 +50,7 @@ def home():
     cohort_id = to_id(request.args.get("cohort"))
     village = request.args.get("village") or None
     shown = caseload.filter_rows(rows, cohort_id=cohort_id, village=village)
+    files = {row.trainee_id: url_for("mentor.trainee", trainee_id=row.trainee_id) for row in rows}
     return render_template(
         "mentor/home.html",
         rows=shown,
@@ -61,13 +62,14 @@ def home():
         pending=caseload.pending_records(acting_user()),
         form=ConfirmForm(),
         Need=caseload.Need,
+        files=files,  # each trainee's file, built once for the row and for `keep`
         # Every trainee's file and a visit form for them, kept on the phone for the village.
         keep=[
             url
             for row in rows
             for url in (
-                url_for("mentor.trainee", trainee_id=row.trainee.id),
-                url_for("mentor.new_visit", trainee_id=row.trainee.id),
+                files[row.trainee_id],
+                url_for("mentor.new_visit", trainee_id=row.trainee_id),
             )
         ],
     )

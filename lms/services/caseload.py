@@ -2,14 +2,19 @@
 
 "Stalled" has one definition, here: a trainee is **stalled** when they have had no learning or
 practice activity (a lesson learned, a quiz submitted, a practice record logged) for more than
-30 days — counted from their enrolment if they have had none at all.
+30 days — counted from their first enrolment in the programme if they have had none at all (a
+move to another cohort restarts no clock, docs/indicators.md).
 
-Read-only; the caseload is built in a fixed number of queries whatever its size.
+The caseload reads `trainee_facts` (kept exact on every write by lms.reporting.facts, from the
+schedule and `last_activity` below) and judges its dates against today when it is read; the
+rung and "ready for sign-off" are counted live by lms.services.ladder. Read-only; a fixed
+number of queries whatever its size.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from functools import cached_property
 
 from sqlalchemy import func, select
 
@@ -27,11 +32,12 @@ from lms.models import (
     QuizAttempt,
     RecordStatus,
     RungPromotion,
+    TraineeFacts,
     TraineeProfile,
     User,
 )
 from lms.permissions import assigned_trainee_ids
-from lms.services import ladder, schedule
+from lms.services import ladder
 
 STALLED_AFTER_DAYS = 30
 
@@ -69,24 +75,44 @@ def last_activity(trainee_ids: list[int]) -> dict[int, date]:
 
 @dataclass
 class CaseloadRow:
-    trainee: User
-    profile: TraineeProfile | None
+    """One trainee of the caseload, as of `today`."""
+
+    trainee_id: int
+    name: str
+    phone: str
+    village: str  # the profile's ("" without one)
     cohort: Cohort | None
-    enrolled_on: date | None
-    status: ladder.LadderStatus
-    schedule: schedule.TraineeSchedule
+    enrolled_on: date | None  # first enrolment in the programme
+    rung: int
+    ready_for_signoff: bool
+    next_due_on: date | None  # the next follow-up due, or the oldest one overdue
+    closes_on: date | None  # the first open follow-up window to close
     pending: int
     last_activity_on: date | None
-    stalled: bool
+    today: date
 
     @property
+    def is_overdue(self) -> bool:
+        """A follow-up window closed without a visit (schedule.TraineeSchedule.is_overdue)."""
+        return self.closes_on is not None and self.closes_on < self.today
+
+    @property
+    def days_overdue(self) -> int:
+        """Days since the first open window closed (schedule.TraineeSchedule.days_overdue)."""
+        return (self.today - self.closes_on).days if self.is_overdue else 0
+
+    @property
+    def stalled(self) -> bool:
+        return is_stalled(self.last_activity_on, self.enrolled_on, self.today)
+
+    @cached_property  # read by the sort and by the page
     def needs(self) -> list[Need]:
         found = []
-        if self.schedule.is_overdue:
+        if self.is_overdue:
             found.append(Need.OVERDUE)
         if self.pending:
             found.append(Need.PENDING)
-        if self.status.ready_for_signoff:
+        if self.ready_for_signoff:
             found.append(Need.ELIGIBLE)
         if self.stalled:
             found.append(Need.STALLED)
@@ -94,62 +120,70 @@ class CaseloadRow:
 
     def sort_key(self):
         first = self.needs[0]
-        detail = {Need.OVERDUE: -self.schedule.days_overdue, Need.PENDING: -self.pending}.get(
-            first, 0
-        )
-        return (first, detail, self.trainee.name)
+        detail = {Need.OVERDUE: -self.days_overdue, Need.PENDING: -self.pending}.get(first, 0)
+        return (first, detail, self.name, self.trainee_id)
 
 
 def caseload(mentor: User, *, today: date | None = None) -> list[CaseloadRow]:
-    """Every trainee the mentor follows today, most urgent first."""
+    """Every trainee the mentor follows today, most urgent first: one query for the trainees,
+    their facts and rungs, and ladder.ready_for_signoff for what their next rung needs."""
     today = today or local_today()
-    ids_query = assigned_trainee_ids(mentor, today=today)
-    rows = db.session.execute(
-        select(User, TraineeProfile)
-        .outerjoin(TraineeProfile, TraineeProfile.user_id == User.id)
-        .where(User.id.in_(ids_query), User.is_active.is_(True))
-    ).all()
-    enrolments: dict[int, tuple[Cohort, date]] = {}
-    for trainee_id, cohort, enrolled_on in db.session.execute(
-        select(Enrollment.trainee_id, Cohort, Enrollment.enrolled_on)
-        .join(Cohort, Cohort.id == Enrollment.cohort_id)
-        .where(Enrollment.trainee_id.in_(ids_query), Enrollment.left_on.is_(None))
-        .order_by(Enrollment.enrolled_on)
-    ).all():
-        enrolments[trainee_id] = (cohort, enrolled_on)
-    ids = [user.id for user, _ in rows]
-    if not ids:
-        return []
-    statuses = ladder.evaluate_many(ids, today=today)
-    schedules = schedule.schedules(ids, today=today)
-    pending = dict(
-        db.session.execute(
-            select(PracticeRecord.trainee_id, func.count(PracticeRecord.id))
-            .where(
-                PracticeRecord.trainee_id.in_(ids),
-                PracticeRecord.status == RecordStatus.SELF_REPORTED,
-            )
-            .group_by(PracticeRecord.trainee_id)
-        ).all()
-    )
-    activity = last_activity(ids)
-    result = []
-    for user, profile in rows:
-        cohort, enrolled_on = enrolments.get(user.id, (None, None))
-        result.append(
-            CaseloadRow(
-                user,
-                profile,
-                cohort,
-                enrolled_on,
-                statuses[user.id],
-                schedules[user.id],
-                pending.get(user.id, 0),
-                activity.get(user.id),
-                is_stalled(activity.get(user.id), enrolled_on, today),
-            )
+    followed = assigned_trainee_ids(mentor, today=today)
+    F = TraineeFacts
+    found = db.session.execute(
+        select(
+            User.id,
+            User.name,
+            User.phone,
+            TraineeProfile.village,
+            ladder.current_rung_of(User.id, TraineeProfile.baseline_rung).label("rung"),
+            Cohort,
+            F.enrolled_on,
+            F.next_due_on,
+            F.closes_on,
+            F.pending_count,
+            F.last_activity_on,
         )
-    return sorted(result, key=CaseloadRow.sort_key)
+        .select_from(User)
+        .outerjoin(TraineeProfile, TraineeProfile.user_id == User.id)
+        .outerjoin(F, F.trainee_id == User.id)
+        .outerjoin(Cohort, Cohort.id == F.cohort_id)
+        .where(User.id.in_(followed), User.is_active.is_(True))
+    ).all()
+    if not found:
+        return []
+    ready = ladder.ready_for_signoff(followed, {row.id: row.rung for row in found}, today=today)
+    rows = [
+        CaseloadRow(
+            trainee_id,
+            name,
+            phone,
+            village or "",
+            cohort,
+            enrolled_on,
+            rung,
+            ready[trainee_id],
+            next_due_on,
+            closes_on,
+            pending or 0,
+            last_activity_on,
+            today,
+        )
+        for (
+            trainee_id,
+            name,
+            phone,
+            village,
+            rung,
+            cohort,
+            enrolled_on,
+            next_due_on,
+            closes_on,
+            pending,
+            last_activity_on,
+        ) in found
+    ]
+    return sorted(rows, key=CaseloadRow.sort_key)
 
 
 def pending_records(mentor: User, *, limit: int = 20) -> list[PracticeRecord]:
@@ -235,11 +269,11 @@ def filter_rows(
     if cohort_id:
         rows = [r for r in rows if r.cohort is not None and r.cohort.id == cohort_id]
     if village:
-        rows = [r for r in rows if r.profile is not None and r.profile.village == village]
+        rows = [r for r in rows if r.village == village]
     return rows
 
 
 def villages_and_cohorts(rows: list[CaseloadRow]) -> tuple[list[str], list[Cohort]]:
-    villages = sorted({r.profile.village for r in rows if r.profile and r.profile.village})
+    villages = sorted({r.village for r in rows if r.village})
     cohorts = {r.cohort.id: r.cohort for r in rows if r.cohort}
     return villages, sorted(cohorts.values(), key=lambda c: c.starts_on)
