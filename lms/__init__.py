@@ -10,7 +10,7 @@ from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.assets import init_assets
-from lms.config import DEVELOPMENT_KEYS, ROOT, Config
+from lms.config import DEVELOPMENT_KEYS, ROOT, Config, engine_options
 from lms.db import db
 from lms.display import format_short_date, format_yuan, ui_language
 from lms.extensions import babel, compress, csrf, limiter, login_manager, migrate
@@ -37,6 +37,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     _check_secret_key(app)
     install_redaction()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
