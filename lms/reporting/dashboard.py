@@ -7,13 +7,16 @@ queries give the per-mentor, per-month and median figures. A list behind a numbe
 select, filtered by the indicator's condition, paged in SQL.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union
+import sqlalchemy as sa
+from sqlalchemy import and_, func, literal, select, union
 
 from lms.db import db
 from lms.display import format_yuan
@@ -27,12 +30,13 @@ from lms.models import (
     User,
 )
 from lms.permissions import assignment_is_current
+from lms.reporting import activity, sales
 from lms.reporting import indicators as ind
-from lms.reporting import sales
-from lms.reporting.scope import Period, Scope, members, rows
+from lms.reporting.medians import summarise
+from lms.reporting.scope import Period, Scope, rows
 
 SPLITS = ("category", "gender", "age_band", "baseline_rung", "rung_now")
-ATTENTION = ("visits", "verified")  # totals of the "attention" part (lms.reporting.attention)
+ATTENTION = ("visits", "verified")  # totals of mentor attention (lms.reporting.activity)
 
 
 def half_up(value, places: int = 0) -> Decimal:
@@ -132,16 +136,47 @@ class Context:
     tiers: list[Tier]
     rung_names: dict[int, str]
     locale: str = "zh"
-    counted: tuple[str, ...] = ("pac", "visited", "sales", "attention")  # parts the counts join
+    counted: tuple[str, ...] = ("pac", "visited", "activity")  # parts the counts join
     _counts: Counts | None = None
+    _kept: sa.Table | None = None  # the trainees' rows, written once for a whole dashboard
 
     def trainees(self, parts=ind.PARTS):
+        if self._kept is not None and set(parts) <= set(self.counted):
+            return self._kept
         return ind.trainees(self.scope, self.period, parts)
+
+    @contextmanager
+    def kept(self) -> Iterator["Context"]:
+        """Within the block, every table reads the trainees' rows (with the counted parts)
+        from a temporary table written once, instead of each computing them again: the
+        counts, the income medians and the mentor table of one dashboard. The table is the
+        connection's own scratch (no other session sees it) and is dropped at the end."""
+        rows_at_end = ind.trainees(self.scope, self.period, self.counted)
+        table = sa.Table(
+            "dashboard_trainees",
+            sa.MetaData(),
+            *(sa.Column(c.name, c.type) for c in rows_at_end.c),
+            prefixes=["TEMPORARY"],
+        )
+        connection = db.session.connection()
+        # A drop inside a transaction that is rolled back comes back (SQLite runs the CREATE
+        # outside one): the name is cleared first, on this connection only.
+        connection.execute(sa.schema.DropTable(table, if_exists=True))
+        table.create(connection)
+        connection.execute(
+            table.insert().from_select(list(rows_at_end.c.keys()), select(rows_at_end))
+        )
+        self._kept = table
+        try:
+            yield self
+        finally:
+            self._kept = None
+            connection.execute(sa.schema.DropTable(table, if_exists=True))
 
     @property
     def counts(self) -> Counts:
         if self._counts is None:
-            totals = ATTENTION if "attention" in self.counted else ()
+            totals = ATTENTION if "activity" in self.counted else ()
             self._counts = Counts(self.trainees(self.counted), count_keys(self), totals)
         return self._counts
 
@@ -240,50 +275,15 @@ def mentor_rows(ctx: Context) -> list[MentorRow]:
     return [MentorRow(m, name, n, int(v or 0), int(o or 0)) for m, name, n, v, o in found]
 
 
-def medians(values, names: tuple[str, ...], keys: tuple[str, ...] = ()) -> dict[tuple, dict]:
-    """The medians of the columns `names` of the subquery `values`, per `keys` (halves kept),
-    in one pass: each column ranked by a window, the middle one or two averaged. The same SQL
-    on SQLite and PostgreSQL."""
-    part = [values.c[k] for k in keys]
-    ranked = select(
-        *part,
-        *(values.c[n] for n in names),
-        *(
-            func.row_number().over(partition_by=part, order_by=values.c[n]).label(f"i_{n}")
-            for n in names
-        ),
-        func.count().over(partition_by=part).label("n_"),
-    ).subquery()
-    total = ranked.c.n_
-
-    def middle(name):
-        i = ranked.c[f"i_{name}"]
-        picked = or_(i == (total + 1) // 2, i == (total + 2) // 2)
-        return func.avg(case((picked, ranked.c[name]))).label(name)
-
-    found = rows(
-        select(*(ranked.c[k] for k in keys), *(middle(n) for n in names)).group_by(
-            *(ranked.c[k] for k in keys)
-        )
-    ).all()
-    return {
-        tuple(row[: len(keys)]): {
-            n: None if v is None else Decimal(str(v))
-            for n, v in zip(names, row[len(keys) :], strict=True)
-        }
-        for row in found
-    }
-
-
 def income_medians(ctx: Context) -> dict[str, Decimal | None]:
-    t = ctx.trainees(("sales",))
+    t = ctx.trainees(("activity",))
     values = select(
         t.c.baseline_income_fen.label("baseline"),
         t.c.income_now_fen.label("now"),
         (t.c.income_now_fen - t.c.baseline_income_fen).label("change"),
     ).subquery()
-    found = medians(values, ("baseline", "now", "change"))
-    return found.get((), dict.fromkeys(("baseline", "now", "change")))
+    found = summarise(values, medians=("baseline", "now", "change")).get((), {})
+    return {name: found.get(f"median_{name}") for name in ("baseline", "now", "change")}
 
 
 def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
@@ -292,10 +292,11 @@ def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
     climbs = ind.climbs_select(s, ctx.period)
     if ctx.scope.village:
         climbs = climbs.where(sales.in_village(ctx.scope, climbs.selected_columns.trainee_id))
-    climbs = climbs.subquery()
-    counts = dict(rows(select(climbs.c.to_rung, func.count()).group_by(climbs.c.to_rung)).all())
-    middle = medians(climbs, ("days",), ("to_rung",))
-    return {r: (counts.get(r, 0), middle.get((r,), {}).get("days")) for r in ind.RUNGS[1:]}
+    found = summarise(climbs.subquery(), keys=("to_rung",), medians=("days",))
+    return {
+        r: (found[(r,)]["count"], found[(r,)]["median_days"]) if (r,) in found else (0, None)
+        for r in ind.RUNGS[1:]
+    }
 
 
 def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
@@ -368,10 +369,10 @@ def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, lim
         total = found[0].total_
     else:
         total = db.session.scalar(select(func.count()).select_from(t).where(*where))
-    if "sales" in parts:
+    if "activity" in parts:
         return total, found
     ids = [row.trainee_id for row in found]
-    shown = sales.per_trainee(members(ctx.scope.programme_id, ctx.period, ids), ctx.period)
+    shown = activity.per_trainee(ctx.scope.programme_id, ctx.period, ids)
     sold = {row.trainee_id: row for row in rows(select(shown)).all()} if ids else {}
     none = {"sales": 0, "sales_fen": 0, "income_now_fen": 0}
 

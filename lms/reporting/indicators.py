@@ -23,7 +23,7 @@ from lms.models import (
     TierFacts,
     TraineeProfile,
 )
-from lms.reporting import attention, sales
+from lms.reporting import activity
 from lms.reporting.programme_facts import PRACTICE_AFTER_COURSE_DAYS, STILL_PRACTISING
 from lms.reporting.scope import Period, Scope, members
 from lms.sqlfuncs import date_plus, day_number, local_date_plus
@@ -38,7 +38,7 @@ def flag(condition):
     return case((condition, 1), else_=0)
 
 
-PARTS = ("climbs", "pac", "visited", "sales", "attention")  # joins beyond programme_facts, profile
+PARTS = ("climbs", "pac", "visited", "activity")  # joins beyond programme_facts and the profile
 
 
 def trainees(scope: Scope, period: Period, parts=PARTS):
@@ -86,13 +86,11 @@ def trainees(scope: Scope, period: Period, parts=PARTS):
     if "climbs" in parts:
         add(_climbs(m, period), *(f"climbed_to_{r}" for r in RUNGS[1:]))
     if "pac" in parts:
-        add(_practice_after_course(m, period), "pac_eligible", "pac")
+        add(_practice_after_course(scope.programme_id, period), "pac_eligible", "pac")
     if "visited" in parts:
         add(_visited(m, period), "visited")
-    if "sales" in parts:
-        add(sales.per_trainee(m, period), "sales", "sales_fen", "income_now_fen")
-    if "attention" in parts:
-        add(attention.per_trainee(m, period), "visits", "verified")
+    if "activity" in parts:
+        add(activity.per_trainee(scope.programme_id, period), *activity.COLUMNS)
     query = select(*columns).select_from(s).join(p, p.user_id == s.c.trainee_id)
     for sub in joins:
         query = query.outerjoin(sub, sub.c.trainee_id == s.c.trainee_id)
@@ -231,9 +229,10 @@ def _climbs(s, period: Period):
     )
 
 
-def _practice_after_course(s, period: Period):
+def _practice_after_course(programme_id: int, period: Period):
     """Completions of courses with practice tasks in the period and at least 14 days before its
-    end, and whether a practice record within 14 days after one was verified by the end."""
+    end, and whether a practice record within 14 days after one was verified by the end. (The
+    windows count from each trainee's first enrolment already: no join to the members.)"""
     w = PracticeWindow
     return (
         select(
@@ -243,8 +242,8 @@ def _practice_after_course(s, period: Period):
                 "pac"
             ),
         )
-        .join(s, and_(s.c.trainee_id == w.trainee_id, s.c.programme_id == w.programme_id))
         .where(
+            w.programme_id == programme_id,
             w.completed_on >= period.start,
             w.completed_on <= period.end - timedelta(days=PRACTICE_AFTER_COURSE_DAYS),
         )
@@ -284,8 +283,8 @@ INDICATORS = {  # name → (the parts of trainees() it reads, its condition)
     "pac": (("pac",), lambda r, a: r.c.pac == 1),
     "visited": (("visited",), lambda r, a: r.c.visited == 1),
     "not_visited": (("visited",), lambda r, a: r.c.visited == 0),
-    "sold": (("sales",), lambda r, a: r.c.sales > 0),
-    "income_up": (("sales",), lambda r, a: r.c.income_now_fen > r.c.baseline_income_fen),
+    "sold": (("activity",), lambda r, a: r.c.sales > 0),
+    "income_up": (("activity",), lambda r, a: r.c.income_now_fen > r.c.baseline_income_fen),
     "practising_eligible": ((), lambda r, a: _column(r, f"practising_eligible_{_int(a)}")),
     "practising": ((), lambda r, a: _column(r, f"practising_{_int(a)}")),
     "outcome": ((), lambda r, a: _column(r, f"outcome_{OutcomeKind(a).value}")),

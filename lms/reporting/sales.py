@@ -1,16 +1,17 @@
-"""Verified sales over a period, exactly and cheaply: the whole months from the activity_months
-rollup kept on write, less the sales in them verified after the period's end, and the partial
-months at either edge from the records (docs/indicators.md, "Scope and period")."""
+"""Verified sales month by month over a period, exactly and cheaply: the whole months from the
+activity_months rollup kept on write, less the sales in them verified after the period's end, and
+the partial months at either edge from the records (docs/indicators.md, "Scope and period"). How a
+period splits into whole and partial months is here too; each trainee's totals over the period are
+in lms.reporting.activity."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, and_, cast, func, literal, select, union_all
 
 from lms.models import ActivityMonth, PracticeKind, PracticeRecord, RecordStatus, TraineeProfile
-from lms.reporting.scope import Period, Scope, members, rows
-
-INCOME_DAYS = 30  # "income now": verified sales in the 30 days up to the end
+from lms.reporting.medians import summarise
+from lms.reporting.scope import Period, Scope, members
 
 
 def stated(column, value):
@@ -32,18 +33,6 @@ def verified_by(period: Period):
 def whole(total):
     """A SUM as a whole number (PostgreSQL sums integers to numeric): counts and fen stay int."""
     return cast(total, BigInteger)
-
-
-def verified_sales(s, period: Period, first_day: date):
-    """The conditions on a verified sale counted for a trainee in scope, dated from
-    `first_day` to the end of the period."""
-    return and_(
-        SALE,
-        verified_by(period),
-        PracticeRecord.happened_on >= first_day,
-        PracticeRecord.happened_on <= period.end,
-        PracticeRecord.happened_on >= s.c.since,
-    )
 
 
 def full_months(period: Period) -> tuple[date, date] | None:
@@ -70,152 +59,89 @@ def split(period: Period) -> tuple[tuple[date, date] | None, list[tuple[date, da
     return months, edges
 
 
-def of_rollup(s):
-    """The join of the activity_months rollup to the trainees of `s`, in its programme."""
-    return and_(
-        s.c.trainee_id == ActivityMonth.trainee_id, s.c.programme_id == ActivityMonth.programme_id
-    )
-
-
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def sales_by_month(s, period: Period):
-    """(trainee_id, y, m, n, fen) of the verified sales in the period, exactly: whole months
-    from the activity_months rollup, less the sales in them verified after the period's end; the
-    partial months at either edge from the records themselves."""
-    year = func.extract("year", PracticeRecord.happened_on)
-    month = func.extract("month", PracticeRecord.happened_on)
+def sales_by_month(programme_id: int, period: Period):
+    """(trainee_id, y, m, n, fen), one row per member of the programme and month, of the
+    verified sales in the period, exactly: whole months from the activity_months rollup (which
+    counts from each trainee's first enrolment) less the sales in them verified after the
+    period's end, and the partial months at either edge from the records (joined to the members
+    for `since`)."""
+    m = members(programme_id, period)
 
-    def raw(first: date, last: date, condition, sign: int):
+    def per_month(parts):
+        """The records of `parts` ((first, last, condition, sign) each), per trainee and month."""
+        raw = union_all(
+            *(
+                select(
+                    PracticeRecord.trainee_id,
+                    PracticeRecord.happened_on.label("day"),
+                    literal(sign).label("n"),
+                    (sign * PracticeRecord.amount_fen).label("fen"),
+                ).where(SALE, VERIFIED, PracticeRecord.happened_on.between(first, last), when)
+                for first, last, when, sign in parts
+            )
+        ).subquery()
+        year, month = func.extract("year", raw.c.day), func.extract("month", raw.c.day)
         return (
             select(
-                PracticeRecord.trainee_id,
+                raw.c.trainee_id,
                 year.label("y"),
                 month.label("m"),
-                (sign * func.count()).label("n"),
-                (sign * func.coalesce(func.sum(PracticeRecord.amount_fen), 0)).label("fen"),
+                func.sum(raw.c.n).label("n"),
+                func.coalesce(func.sum(raw.c.fen), 0).label("fen"),
             )
-            .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
-            .where(
-                SALE,
-                VERIFIED,
-                PracticeRecord.happened_on >= first,
-                PracticeRecord.happened_on <= last,
-                PracticeRecord.happened_on >= s.c.since,
-                condition,
-            )
-            .group_by(PracticeRecord.trainee_id, year, month)
+            .join(m, m.c.trainee_id == raw.c.trainee_id)
+            .where(raw.c.day >= m.c.since)
+            .group_by(raw.c.trainee_id, year, month)
         )
 
     months, edges = split(period)
-    parts = [raw(first, last, verified_by(period), 1) for first, last in edges]
+    found = []
+    if edges:
+        found.append(per_month([(first, last, verified_by(period), 1) for first, last in edges]))
     if months:
-        first, last = months
-        parts += [
+        later = per_month([(*months, PracticeRecord.reviewed_at >= period.end_utc, -1)]).subquery()
+        a = ActivityMonth
+        y, mo = func.extract("year", a.month), func.extract("month", a.month)
+        found.append(
             select(
-                ActivityMonth.trainee_id,
-                func.extract("year", ActivityMonth.month).label("y"),
-                func.extract("month", ActivityMonth.month).label("m"),
-                ActivityMonth.sales.label("n"),
-                ActivityMonth.fen.label("fen"),
+                a.trainee_id,
+                y.label("y"),
+                mo.label("m"),
+                (a.sales + func.coalesce(later.c.n, 0)).label("n"),
+                (a.fen + func.coalesce(later.c.fen, 0)).label("fen"),
             )
-            .join(s, of_rollup(s))
-            .where(
-                ActivityMonth.month >= first, ActivityMonth.month <= last, ActivityMonth.sales > 0
-            ),
-            raw(first, last, PracticeRecord.reviewed_at >= period.end_utc, -1),  # verified later
-        ]
-    return union_all(*parts).subquery("sales_by_month")
-
-
-def per_trainee(s, period: Period):
-    """Per trainee: verified sales in the period (number, fen) and in the 30 days to its end."""
-    months = sales_by_month(s, period)
-    totals = (
-        select(
-            months.c.trainee_id,
-            func.sum(months.c.n).label("sales"),
-            func.sum(months.c.fen).label("sales_fen"),
+            .outerjoin(
+                later, and_(later.c.trainee_id == a.trainee_id, later.c.y == y, later.c.m == mo)
+            )
+            .where(a.programme_id == programme_id, a.month.between(*months), a.sales > 0)
         )
-        .group_by(months.c.trainee_id)
-        .subquery()
-    )
-    income_from = period.end - timedelta(days=INCOME_DAYS - 1)
-    recent = (
-        select(
-            PracticeRecord.trainee_id,
-            func.sum(PracticeRecord.amount_fen).label("income_now_fen"),
-        )
-        .join(s, s.c.trainee_id == PracticeRecord.trainee_id)
-        .where(verified_sales(s, period, income_from))
-        .group_by(PracticeRecord.trainee_id)
-        .subquery()
-    )
-    both = union_all(
-        select(totals.c.trainee_id, totals.c.sales, totals.c.sales_fen, literal(0).label("i")),
-        select(recent.c.trainee_id, literal(0), literal(0), recent.c.income_now_fen),
-    ).subquery()
-    return (
-        select(
-            both.c.trainee_id,
-            whole(func.sum(both.c.sales)).label("sales"),
-            whole(func.sum(both.c.sales_fen)).label("sales_fen"),
-            whole(func.sum(both.c.i)).label("income_now_fen"),
-        )
-        .group_by(both.c.trainee_id)
-        .subquery()
-    )
+    return union_all(*found).subquery("sales_by_month")
 
 
 def monthly(scope: Scope, period: Period) -> list[tuple[str, int, int, int, Decimal]]:
     """(month, verified sales, total fen, active sellers, median per seller) per month."""
-    sellers = per_seller(scope, period)
-    ranked = select(
-        sellers,
-        func.row_number()
-        .over(partition_by=(sellers.c.y, sellers.c.m), order_by=sellers.c.v)
-        .label("i"),
-        func.count().over(partition_by=(sellers.c.y, sellers.c.m)).label("sellers"),
-    ).subquery()
-    picked = or_(
-        ranked.c.i == (ranked.c.sellers + 1) // 2, ranked.c.i == (ranked.c.sellers + 2) // 2
-    )
-    found = rows(
-        select(
-            ranked.c.y,
-            ranked.c.m,
-            func.sum(ranked.c.n),
-            func.sum(ranked.c.v),
-            func.max(ranked.c.sellers),
-            func.avg(case((picked, ranked.c.v))),
-        )
-        .group_by(ranked.c.y, ranked.c.m)
-        .order_by(ranked.c.y, ranked.c.m)
-    ).all()
+    found = summarise(per_seller(scope, period), keys=("y", "m"), medians=("v",), sums=("n", "v"))
     return [
-        (f"{int(y)}-{int(m):02d}", int(n), int(fen or 0), sellers, Decimal(str(middle)))
-        for y, m, n, fen, sellers, middle in found
+        (f"{int(y)}-{int(m):02d}", f["sum_n"], f["sum_v"], f["count"], f["median_v"])
+        for (y, m), f in sorted(found.items())
     ]
 
 
 def per_seller(scope: Scope, period: Period):
     """(y, m, trainee_id, n, v): each active seller's verified sales and total of each month."""
     s = scope.at_end(period)
-    months = sales_by_month(members(scope.programme_id, period), period)
-    query = (
-        select(
-            months.c.y,
-            months.c.m,
-            months.c.trainee_id,
-            whole(func.sum(months.c.n)).label("n"),
-            whole(func.sum(months.c.fen)).label("v"),
-        )
-        .where(months.c.trainee_id.in_(select(s.c.trainee_id)))
-        .group_by(months.c.y, months.c.m, months.c.trainee_id)
-        .having(func.sum(months.c.n) > 0)
-    )
+    months = sales_by_month(scope.programme_id, period)
+    query = select(
+        months.c.y,
+        months.c.m,
+        months.c.trainee_id,
+        whole(months.c.n).label("n"),
+        whole(months.c.fen).label("v"),
+    ).where(months.c.n > 0, months.c.trainee_id.in_(select(s.c.trainee_id)))
     if scope.village:
         query = query.where(in_village(scope, months.c.trainee_id))
     return query.subquery("per_seller")

@@ -26,7 +26,9 @@ from lms.reporting.indicators import AGE_BANDS, STILL_PRACTISING
 
 
 def tables(ctx: Context) -> list[Table]:
-    return [build(ctx) for build in BUILDERS.values()]
+    """Every table of the dashboard, from the trainees' rows written once (Context.kept)."""
+    with ctx.kept():
+        return [build(ctx) for build in BUILDERS.values()]
 
 
 def table(ctx: Context, key: str) -> Table:
@@ -262,7 +264,7 @@ EQUITY_COLUMNS = [
     (_l("入学90天后仍在实践"), "practising", 90, "practising_eligible", 90),
     (_l("有成效"), "any_outcome", None, "all", None),
 ]
-# Mentor attention per trainee in the period (lms.reporting.attention): column → heading.
+# Mentor attention per trainee in the period (lms.reporting.activity): column → heading.
 ATTENTION_COLUMNS = [("visits", _l("本期每人回访次数")), ("verified", _l("本期每人核实记录数"))]
 
 
@@ -328,9 +330,9 @@ def _equity(ctx: Context) -> Table:
 # What each table's counts join beyond programme_facts (lms.reporting.indicators.PARTS).
 COUNTED = {
     "loop": ("pac", "visited"),
-    "sales": ("sales",),
-    "income": ("sales",),
-    "equity": ("pac", "visited", "sales", "attention"),
+    "sales": ("activity",),
+    "income": ("activity",),
+    "equity": ("pac", "visited", "activity"),
 }
 # Each table by its key, in the order the dashboard shows them; an export builds only its own.
 BUILDERS = {

@@ -159,7 +159,7 @@ def test_sales_from_monthly_rollups_equal_the_records_for_any_period(world):
     ends = [date(2026, 6, 20), date(2026, 6, 30), date(2026, 7, 1), date(2026, 7, 31)]
     for start, end in product(starts, ends):
         ctx = context(programme, end, start=start)
-        t = ctx.trainees(("sales",))
+        t = ctx.trainees(("activity",))
         got = {row.trainee_id: row.sales_fen for row in db.session.execute(select(t)) if row.sales}
         expected = {}
         for r in records:
@@ -209,56 +209,102 @@ def test_mentor_attention_per_household_category_by_hand(world):
     assert rows["全部学员"] == ["1.5", "1.5"]  # 3 visits and 3 records over 2 trainees
 
 
-def test_attention_from_monthly_rollups_equals_the_records_for_any_period(world):
+def test_activity_from_monthly_rollups_equals_the_records_for_any_period(world):
+    """Each trainee's sales, income now, visits and verified records over a period, read from
+    the monthly rollup and the edges, equal the same figures counted from the records for any
+    start and end: a month's edges, a record verified after the end, one before enrolment."""
+    from datetime import timedelta
     from itertools import product
 
     from sqlalchemy import select
 
     from lms.models import FollowUpVisit, PracticeRecord
-    from lms.reporting import attention
-    from lms.reporting.scope import members
+    from lms.reporting import activity, sales
 
     programme, moved = world["programme"], world["moved"]
     mentor = make_user(Role.MENTOR)
-    for day in (date(2026, 5, 31), date(2026, 6, 1), date(2026, 6, 30), date(2026, 7, 15)):
+    for day in (date(2025, 12, 30), date(2026, 5, 31), date(2026, 6, 1), date(2026, 7, 15)):
         db.session.add(
             FollowUpVisit(
                 trainee_id=moved.id, mentor_id=mentor.id, visited_on=day, mode="in_person"
             )
         )
-    for day, reviewed in [
-        (date(2026, 5, 31), date(2026, 6, 1)),
-        (date(2026, 6, 30), date(2026, 8, 2)),
+    for day, reviewed, kind, fen in [
+        (date(2025, 12, 20), date(2026, 1, 2), "sale", 700),  # before the first enrolment
+        (date(2026, 5, 31), date(2026, 6, 1), "livestream", None),
+        (date(2026, 6, 1), date(2026, 6, 1), "sale", 1250),
+        (date(2026, 6, 20), date(2026, 7, 3), "sale", 999),
+        (date(2026, 6, 30), date(2026, 8, 2), "livestream", None),
+        (date(2026, 7, 1), date(2026, 7, 1), "sale", 300),
     ]:
         make_record(
             moved,
             happened_on=day,
-            kind="livestream",
-            amount_fen=None,
+            kind=kind,
+            amount_fen=fen,
             status="verified",
             reviewed_at=noon(reviewed),
         )
     db.session.commit()
+    first_enrolled = date(2026, 1, 1)  # everyone of the world, the moved trainee included
     visits = db.session.scalars(select(FollowUpVisit)).all()
     records = db.session.scalars(select(PracticeRecord)).all()
-    starts = [date(2026, 1, 1), date(2026, 5, 31), date(2026, 6, 1), date(2026, 6, 15)]
+    starts = [
+        date(2025, 12, 1),
+        date(2025, 12, 15),
+        date(2026, 5, 31),
+        date(2026, 6, 1),
+        date(2026, 6, 15),
+    ]
     ends = [date(2026, 6, 20), date(2026, 6, 30), date(2026, 7, 1), date(2026, 7, 31)]
     for start, end in product(starts, ends):
         period = Period(start, end)
-        found = attention.per_trainee(members(programme.id, period), period)
-        got = {r.trainee_id: (r.visits, r.verified) for r in db.session.execute(select(found))}
-        expected = {}
+        found = activity.per_trainee(programme.id, period)
+        got = {
+            r.trainee_id: tuple(getattr(r, c) for c in activity.COLUMNS)
+            for r in db.session.execute(select(found))
+        }
+        expected: dict[int, list[int]] = {}
+
+        def add(trainee_id, column, n=1, expected=expected):
+            row = expected.setdefault(trainee_id, [0] * len(activity.COLUMNS))
+            row[activity.COLUMNS.index(column)] += n
+
         for v in visits:
-            if start <= v.visited_on <= end:
-                a, b = expected.get(v.trainee_id, (0, 0))
-                expected[v.trainee_id] = (a + 1, b)
+            if max(start, first_enrolled) <= v.visited_on <= end:
+                add(v.trainee_id, "visits")
+        for r in records:
+            if r.status.value != "verified" or r.happened_on < first_enrolled:
+                continue
+            if r.reviewed_at >= datetime(end.year, end.month, end.day, 16):  # after the end
+                continue
+            if start <= r.happened_on <= end:
+                add(r.trainee_id, "verified")
+                if r.kind.value == "sale":
+                    add(r.trainee_id, "sales")
+                    add(r.trainee_id, "sales_fen", r.amount_fen)
+            if r.kind.value == "sale" and end - timedelta(days=29) <= r.happened_on <= end:
+                add(r.trainee_id, "income_now_fen", r.amount_fen)
+        got = {k: v for k, v in got.items() if any(v)}
+        assert got == {k: tuple(v) for k, v in expected.items()}, (start, end)
+
+        # The same sales month by month (the sales table and its active sellers).
+        months = sales.sales_by_month(programme.id, period)
+        by_month: dict[tuple, list[int]] = {}
+        for row in db.session.execute(select(months)):
+            key = (row.trainee_id, int(row.y), int(row.m))
+            total = by_month.setdefault(key, [0, 0])
+            total[0], total[1] = total[0] + row.n, total[1] + row.fen
+        wanted: dict[tuple, list[int]] = {}
         for r in records:
             if (
-                r.status.value == "verified"
-                and start <= r.happened_on <= end
+                r.kind.value == "sale"
+                and r.status.value == "verified"
+                and max(start, first_enrolled) <= r.happened_on <= end
                 and r.reviewed_at < datetime(end.year, end.month, end.day, 16)
             ):
-                a, b = expected.get(r.trainee_id, (0, 0))
-                expected[r.trainee_id] = (a, b + 1)
-        got = {k: v for k, v in got.items() if v != (0, 0)}
-        assert got == expected, (start, end)
+                total = wanted.setdefault(
+                    (r.trainee_id, r.happened_on.year, r.happened_on.month), [0, 0]
+                )
+                total[0], total[1] = total[0] + 1, total[1] + r.amount_fen
+        assert {k: v for k, v in by_month.items() if v != [0, 0]} == wanted, (start, end)
