@@ -2,7 +2,8 @@
 
 `load_tree(path)` never touches the database. It returns the parsed tree and the list of problems;
 the importer refuses a tree with any problem, so an invalid tree changes nothing. Lessons are
-checked in .lessons, the YAML and the shared checks live in .yamlfile.
+checked in .lessons and the quiz balance in .quizbalance; the YAML and the shared checks live in
+.yamlfile.
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 from lms.models.curriculum import Dimension, PracticeKind
 from lms.services.curricula.lessons import LessonSpec, load_lessons
+from lms.services.curricula.quizbalance import check_quiz_balance
 from lms.services.curricula.yamlfile import Checker, Node, Problem, Seq
 
 
@@ -74,6 +76,8 @@ def load_tree(root: Path) -> tuple[Tree, list[Problem]]:
     course_lines = _load_courses(root, problems, tree, tiers)
     _check_prerequisites(tree, course_lines, problems)
     _load_ladder(root, problems, tree, course_lines)
+    quiz = [q for course in tree.courses for lesson in course.lessons for q in lesson.quiz]
+    check_quiz_balance(quiz, problems)
     return tree, sorted(set(problems))
 
 

@@ -20,6 +20,8 @@ class QuizSpec:
     options: list[str]
     answer: list[int]
     explanation: str
+    file: str = ""  # where the item is, for the tree-wide checks (quizbalance)
+    line: int = 0
 
 
 @dataclass
@@ -214,7 +216,7 @@ def _load_quiz_item(check: Checker, item: Node) -> QuizSpec | None:
             return None
     if not (complete and slug and question and explanation):
         return None
-    return QuizSpec(slug, str(kind), question, options, indexes, explanation)
+    return QuizSpec(slug, str(kind), question, options, indexes, explanation, check.name, item.line)
 
 
 def _load_practice(check: Checker, lesson: Node, task_slugs: dict[str, str]):
