@@ -21,9 +21,10 @@ INCOME_DAYS = 30  # "income now": verified sales in the 30 days up to the end
 COLUMNS = ("sales", "sales_fen", "income_now_fen", "visits", "verified")
 
 
-def per_trainee(programme_id: int, period: Period, ids: list[int] | None = None):
+def per_trainee(programme_id: int, period: Period, ids=None):
     """(trainee_id, sales, sales_fen, income_now_fen, visits, verified) per member of the
-    programme by the end of the period (or of those of `ids`) who has any of them."""
+    programme by the end of the period (or of those of `ids`, a list or a select of ids) who
+    has any of them."""
     m = members(programme_id, period, ids)
     sale = PracticeRecord.kind == literal(PracticeKind.SALE.value, literal_execute=True)
 

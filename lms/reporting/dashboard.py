@@ -291,7 +291,7 @@ def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
     s = ctx.scope.at_end(ctx.period)
     climbs = ind.climbs_select(s, ctx.period)
     if ctx.scope.village:
-        climbs = climbs.where(sales.in_village(ctx.scope, climbs.selected_columns.trainee_id))
+        climbs = climbs.where(climbs.selected_columns.trainee_id.in_(ctx.scope.villagers()))
     found = summarise(climbs.subquery(), keys=("to_rung",), medians=("days",))
     return {
         r: (found[(r,)]["count"], found[(r,)]["median_days"]) if (r,) in found else (0, None)

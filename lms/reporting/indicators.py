@@ -82,15 +82,18 @@ def trainees(scope: Scope, period: Period, parts=PARTS):
         joins.append(sub)
         columns.extend(func.coalesce(sub.c[c], zero).label(c) for c in cols)
 
-    m = members(scope.programme_id, period)  # the parts gather per member, then join scope
+    # The parts gather per member of the programme, then join the scope; a cohort or a village
+    # gathers for its own trainees only.
+    ids = scope.narrowed(period)
+    m = members(scope.programme_id, period, ids)
     if "climbs" in parts:
         add(_climbs(m, period), *(f"climbed_to_{r}" for r in RUNGS[1:]))
     if "pac" in parts:
-        add(_practice_after_course(scope.programme_id, period), "pac_eligible", "pac")
+        add(_practice_after_course(scope.programme_id, period, ids), "pac_eligible", "pac")
     if "visited" in parts:
         add(_visited(m, period), "visited")
     if "activity" in parts:
-        add(activity.per_trainee(scope.programme_id, period), *activity.COLUMNS)
+        add(activity.per_trainee(scope.programme_id, period, ids), *activity.COLUMNS)
     query = select(*columns).select_from(s).join(p, p.user_id == s.c.trainee_id)
     for sub in joins:
         query = query.outerjoin(sub, sub.c.trainee_id == s.c.trainee_id)
@@ -229,7 +232,7 @@ def _climbs(s, period: Period):
     )
 
 
-def _practice_after_course(programme_id: int, period: Period):
+def _practice_after_course(programme_id: int, period: Period, ids=None):
     """Completions of courses with practice tasks in the period and at least 14 days before its
     end, and whether a practice record within 14 days after one was verified by the end. (The
     windows count from each trainee's first enrolment already: no join to the members.)"""
@@ -246,6 +249,7 @@ def _practice_after_course(programme_id: int, period: Period):
             w.programme_id == programme_id,
             w.completed_on >= period.start,
             w.completed_on <= period.end - timedelta(days=PRACTICE_AFTER_COURSE_DAYS),
+            literal(True) if ids is None else w.trainee_id.in_(ids),
         )
         .group_by(w.trainee_id)
         .subquery()

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import BigInteger, and_, cast, func, literal, select, union_all
 
-from lms.models import ActivityMonth, PracticeKind, PracticeRecord, RecordStatus, TraineeProfile
+from lms.models import ActivityMonth, PracticeKind, PracticeRecord, RecordStatus
 from lms.reporting.medians import summarise
 from lms.reporting.scope import Period, Scope, members
 
@@ -63,13 +63,13 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def sales_by_month(programme_id: int, period: Period):
+def sales_by_month(programme_id: int, period: Period, ids=None):
     """(trainee_id, y, m, n, fen), one row per member of the programme and month, of the
     verified sales in the period, exactly: whole months from the activity_months rollup (which
     counts from each trainee's first enrolment) less the sales in them verified after the
     period's end, and the partial months at either edge from the records (joined to the members
-    for `since`)."""
-    m = members(programme_id, period)
+    for `since`); for the members of `ids` only (a select of ids), if given."""
+    m = members(programme_id, period, ids)
 
     def per_month(parts):
         """The records of `parts` ((first, last, condition, sign) each), per trainee and month."""
@@ -118,6 +118,7 @@ def sales_by_month(programme_id: int, period: Period):
                 later, and_(later.c.trainee_id == a.trainee_id, later.c.y == y, later.c.m == mo)
             )
             .where(a.programme_id == programme_id, a.month.between(*months), a.sales > 0)
+            .where(literal(True) if ids is None else a.trainee_id.in_(ids))
         )
     return union_all(*found).subquery("sales_by_month")
 
@@ -133,21 +134,17 @@ def monthly(scope: Scope, period: Period) -> list[tuple[str, int, int, int, Deci
 
 def per_seller(scope: Scope, period: Period):
     """(y, m, trainee_id, n, v): each active seller's verified sales and total of each month."""
-    s = scope.at_end(period)
-    months = sales_by_month(scope.programme_id, period)
-    query = select(
-        months.c.y,
-        months.c.m,
-        months.c.trainee_id,
-        whole(months.c.n).label("n"),
-        whole(months.c.fen).label("v"),
-    ).where(months.c.n > 0, months.c.trainee_id.in_(select(s.c.trainee_id)))
-    if scope.village:
-        query = query.where(in_village(scope, months.c.trainee_id))
-    return query.subquery("per_seller")
-
-
-def in_village(scope: Scope, trainee_id):
-    return trainee_id.in_(
-        select(TraineeProfile.user_id).where(TraineeProfile.village == scope.village)
+    ids = scope.narrowed(period)
+    months = sales_by_month(scope.programme_id, period, ids)
+    in_scope = ids if ids is not None else select(scope.at_end(period).c.trainee_id)
+    return (
+        select(
+            months.c.y,
+            months.c.m,
+            months.c.trainee_id,
+            whole(months.c.n).label("n"),
+            whole(months.c.fen).label("v"),
+        )
+        .where(months.c.n > 0, months.c.trainee_id.in_(in_scope))
+        .subquery("per_seller")
     )

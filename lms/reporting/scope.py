@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from lms.clock import LOCAL_TZ
 from lms.db import db
-from lms.models import Cohort, Enrollment, ProgrammeFacts, TraineeFacts
+from lms.models import Cohort, Enrollment, ProgrammeFacts, TraineeFacts, TraineeProfile
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,27 @@ class Scope:
             .subquery("in_scope")
         )
 
+    def narrowed(self, period: Period):
+        """The ids of a cohort's or a village's trainees as the period ended (a select), or None
+        for a whole programme: what is gathered per member is gathered for these only."""
+        if not (self.cohort_id or self.village):
+            return None
+        s = self.at_end(period)
+        ids = select(s.c.trainee_id)
+        if self.village:
+            ids = ids.where(s.c.trainee_id.in_(self.villagers()))
+        return ids
 
-def members(programme_id: int, period: Period, ids: list[int] | None = None):
+    def villagers(self):
+        """The ids of the trainees whose profile says they live in the scope's village."""
+        return select(TraineeProfile.user_id).where(TraineeProfile.village == self.village)
+
+
+def members(programme_id: int, period: Period, ids=None):
     """(trainee_id, programme_id, since) of everyone enrolled in the programme by the end of the
-    period (or of those of `ids`): a light stand-in for `Scope.at_end` inside the joins that
-    gather a fact per trainee (their result is joined to the exact scope once, not filtered by
-    it in every part)."""
+    period (or of those of `ids`, a list or a select of ids): a light stand-in for
+    `Scope.at_end` inside the joins that gather a fact per trainee (their result is joined to
+    the exact scope once, not filtered by it in every part)."""
     query = select(
         ProgrammeFacts.trainee_id, ProgrammeFacts.programme_id, ProgrammeFacts.since
     ).where(ProgrammeFacts.programme_id == programme_id, ProgrammeFacts.since <= period.end)
