@@ -11,7 +11,7 @@ records are joined to the members once, for that same rule.
 
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import case, func, literal, or_, select, union_all
 
 from lms.models import ActivityMonth, FollowUpVisit, PracticeKind, PracticeRecord
 from lms.reporting.sales import VERIFIED, split, verified_by, whole
@@ -68,35 +68,37 @@ def per_trainee(programme_id: int, period: Period, ids=None):
     if months:  # in the rollup, but verified only after the end
         found.append(records(*months, PracticeRecord.reviewed_at >= period.end_utc, -1))
     raw = union_all(*found).subquery("dated")
-    parts = [
-        select(raw.c.trainee_id, *(func.sum(raw.c[c]).label(c) for c in COLUMNS))
+    # Each part is grouped by a column of a table (never over a union), so the planner knows
+    # about how many trainees it yields: told 200, it loops over the whole part for each trainee.
+    edges = (
+        select(m.c.trainee_id, *(func.sum(raw.c[c]).label(c) for c in COLUMNS))
         .join(m, m.c.trainee_id == raw.c.trainee_id)
         .where(raw.c.day >= m.c.since)
-        .group_by(raw.c.trainee_id)
-    ]
-    if months:
-        first, last = months
-        rollup = select(
-            ActivityMonth.trainee_id,
-            ActivityMonth.sales,
-            ActivityMonth.fen,
-            literal(0),
-            ActivityMonth.visits,
-            ActivityMonth.verified,
-        ).where(
-            ActivityMonth.programme_id == programme_id,
-            ActivityMonth.month.between(first, last),
-        )
-        if ids is not None:
-            rollup = rollup.where(ActivityMonth.trainee_id.in_(ids))
-        parts.append(rollup)
-    both = union_all(*parts).subquery()
-    key, *values = both.c
-    return (
-        select(
-            key.label("trainee_id"),
-            *(whole(func.sum(v)).label(c) for v, c in zip(values, COLUMNS, strict=True)),
-        )
-        .group_by(key)
-        .subquery("activity")
+        .group_by(m.c.trainee_id)
+        .subquery("edges")
     )
+    parts = [edges]
+    if months:
+        a = ActivityMonth
+        rollup = (
+            select(
+                a.trainee_id,
+                func.sum(a.sales).label("sales"),
+                func.sum(a.fen).label("sales_fen"),
+                literal(0).label("income_now_fen"),
+                func.sum(a.visits).label("visits"),
+                func.sum(a.verified).label("verified"),
+            )
+            .where(a.programme_id == programme_id, a.month.between(*months))
+            .where(literal(True) if ids is None else a.trainee_id.in_(ids))
+            .group_by(a.trainee_id)
+            .subquery("whole_months")
+        )
+        parts.append(rollup)
+    query = select(
+        m.c.trainee_id,
+        *(whole(sum(func.coalesce(p.c[c], 0) for p in parts)).label(c) for c in COLUMNS),
+    ).select_from(m)
+    for part in parts:
+        query = query.outerjoin(part, part.c.trainee_id == m.c.trainee_id)
+    return query.where(or_(*(p.c.trainee_id.is_not(None) for p in parts))).subquery("activity")
