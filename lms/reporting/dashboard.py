@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import and_, func, literal, select, union
+from sqlalchemy import and_, false, func, literal, select, union
 
 from lms.db import db
 from lms.display import format_yuan
@@ -310,10 +310,11 @@ def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
 def month_condition(ctx: Context, trainees, month: str):
     """Active sellers of one month (YYYY-MM) of the period: a verified sale that month."""
     year, number = (int(x) for x in month.split("-"))
-    sellers = sales.per_seller(ctx.scope, ctx.period)
-    return trainees.c.trainee_id.in_(
-        select(sellers.c.trainee_id).where(sellers.c.y == year, sellers.c.m == number)
-    )
+    first = date(year, number, 1)  # a bad month raises ValueError
+    if not (ctx.period.start.replace(day=1) <= first <= ctx.period.end):
+        return false()
+    sellers = sales.per_seller(ctx.scope, ctx.period, first)
+    return trainees.c.trainee_id.in_(select(sellers.c.trainee_id))
 
 
 EXTRA = ("followed_by", "overdue", "active_in", *ind.TIER_INDICATORS)  # lists of other figures
@@ -355,20 +356,27 @@ def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, lim
     t = ctx.trainees(parts)
     where = [condition(ctx, t, indicator, arg, mentor)]
     where += [t.c[ind.GROUPS[k]] == v for k, v in groups.items() if k in ind.GROUPS and v]
-    # The page and the total in one pass (a window over the filtered rows); a page past the
-    # end has no rows to carry the total, so it is counted on its own.
-    found = rows(
-        select(t, User.name, User.phone, func.count().over().label("total_"))
+    # The trainees picked are computed whole first (on PostgreSQL a materialised CTE, planned
+    # without the page's LIMIT: planned with it, a misjudged condition became a nested loop
+    # over 100,000 trainees), then the page and the total in one pass over them (a window); a
+    # page past the end has no rows to carry the total, so it is counted on its own.
+    picked = (
+        select(t, User.name, User.phone)
         .join(User, User.id == t.c.trainee_id)
         .where(*where)
-        .order_by(t.c.village, User.name, t.c.trainee_id)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    found = rows(
+        select(picked, func.count().over().label("total_"))
+        .order_by(picked.c.village, picked.c.name, picked.c.trainee_id)
         .offset(offset)
         .limit(limit)
     ).all()
     if found:
         total = found[0].total_
     else:
-        total = db.session.scalar(select(func.count()).select_from(t).where(*where))
+        total = db.session.scalar(select(func.count()).select_from(picked))
     if "activity" in parts:
         return total, found
     ids = [row.trainee_id for row in found]

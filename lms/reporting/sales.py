@@ -59,16 +59,25 @@ def split(period: Period) -> tuple[tuple[date, date] | None, list[tuple[date, da
     return months, edges
 
 
+def _within(days: tuple[date, date] | None, month: date) -> tuple[date, date] | None:
+    """The days of `days` (first, last) in the month that begins on `month`, or None."""
+    if days is None:
+        return None
+    first, last = max(days[0], month), min(days[1], _next_month(month) - timedelta(days=1))
+    return (first, last) if first <= last else None
+
+
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def sales_by_month(programme_id: int, period: Period, ids=None):
+def sales_by_month(programme_id: int, period: Period, ids=None, month: date | None = None):
     """(trainee_id, y, m, n, fen), one row per member of the programme and month, of the
     verified sales in the period, exactly: whole months from the activity_months rollup (which
     counts from each trainee's first enrolment) less the sales in them verified after the
     period's end, and the partial months at either edge from the records (joined to the members
-    for `since`); for the members of `ids` only (a select of ids), if given."""
+    for `since`); for the members of `ids` only (a select of ids), and of the month that begins
+    on `month` only, if given (each part is narrowed to it, so the planner can count it)."""
     m = members(programme_id, period, ids)
 
     def per_month(parts):
@@ -85,9 +94,9 @@ def sales_by_month(programme_id: int, period: Period, ids=None):
             )
         ).subquery()
         year, month = func.extract("year", raw.c.day), func.extract("month", raw.c.day)
-        return (
+        return (  # grouped by the members' column, not the union's (lms.reporting.activity)
             select(
-                raw.c.trainee_id,
+                m.c.trainee_id,
                 year.label("y"),
                 month.label("m"),
                 func.sum(raw.c.n).label("n"),
@@ -95,10 +104,13 @@ def sales_by_month(programme_id: int, period: Period, ids=None):
             )
             .join(m, m.c.trainee_id == raw.c.trainee_id)
             .where(raw.c.day >= m.c.since)
-            .group_by(raw.c.trainee_id, year, month)
+            .group_by(m.c.trainee_id, year, month)
         )
 
     months, edges = split(period)
+    if month is not None:  # a month of the period (dashboard.month_condition checks)
+        months = _within(months, month)
+        edges = [e for e in (_within(edge, month) for edge in edges) if e]
     found = []
     if edges:
         found.append(per_month([(first, last, verified_by(period), 1) for first, last in edges]))
@@ -132,10 +144,11 @@ def monthly(scope: Scope, period: Period) -> list[tuple[str, int, int, int, Deci
     ]
 
 
-def per_seller(scope: Scope, period: Period):
-    """(y, m, trainee_id, n, v): each active seller's verified sales and total of each month."""
+def per_seller(scope: Scope, period: Period, month: date | None = None):
+    """(y, m, trainee_id, n, v): each active seller's verified sales and total of each month
+    (or of the month that begins on `month`)."""
     ids = scope.narrowed(period)
-    months = sales_by_month(scope.programme_id, period, ids)
+    months = sales_by_month(scope.programme_id, period, ids, month)
     in_scope = ids if ids is not None else select(scope.at_end(period).c.trainee_id)
     return (
         select(

@@ -308,3 +308,20 @@ def test_activity_from_monthly_rollups_equals_the_records_for_any_period(world):
                 )
                 total[0], total[1] = total[0] + 1, total[1] + r.amount_fen
         assert {k: v for k, v in by_month.items() if v != [0, 0]} == wanted, (start, end)
+
+
+def test_the_active_sellers_of_a_month_are_the_monthly_figure(world):
+    """The list behind a month's active sellers: a partial month at the edge, a whole month, a
+    sale verified after the end, a month outside the period."""
+    programme = world["programme"]
+    summer = context(programme, date(2026, 7, 31), start=date(2026, 6, 15))
+    sellers = {month: n for month, _sales, _fen, n, _median in dash.monthly_sales(summer)}
+    assert sellers == {"2026-06": 1, "2026-07": 1}
+    assert names(summer, "active_in", "2026-06") == ["晚核实"]  # 20 June, verified 5 July
+    assert names(summer, "active_in", "2026-07") == ["晚核实"]
+    assert names(summer, "active_in", "2026-03") == []  # not a month of the period
+    june = context(programme, date(2026, 6, 30), start=date(2026, 6, 1))
+    assert dash.monthly_sales(june) == []
+    assert names(june, "active_in", "2026-06") == []  # verified only after the end
+    with pytest.raises(ValueError):
+        names(june, "active_in", "2026-13")
