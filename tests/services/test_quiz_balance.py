@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services.test_curriculum_files import MINI, problems
+from tests.services.test_curriculum_files import MINI, edit, problems
 
 COURSE = "curricula/courses/quizzes/course.yaml"
 # Eight sets of right letters, one to four of them, each letter right in half the items or so.
@@ -133,6 +133,15 @@ def test_the_right_option_is_the_longest_too_rarely(root):
         "the right option is the longest (or tied for longest) in 3 of 25 items (12%), below the "
         "15% minimum; change at least 1 more, this item for example"
     ]
+
+
+def test_a_right_option_tied_for_longest_counts_for_the_minimum(root):
+    # Three longest-right items of 25 are one short; a fourth whose right option ties two wrong
+    # ones (a shorter third makes the lengths differ) makes up the 15%.
+    write_quiz(root, balanced(), long_right=[0, 4, 8], same_length=[12])
+    course = root / "courses" / "quizzes" / "course.yaml"
+    edit(course, "[对对对, 错错错, 错错错, 错错错]", "[对对对, 错错错, 错错错, 错]")
+    assert problems(root) == []
 
 
 def test_items_whose_options_are_all_one_length_do_not_count_for_the_minimum(root):
