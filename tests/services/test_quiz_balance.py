@@ -1,15 +1,18 @@
 """`curricula check` on quiz balance: positions, longest-is-right, counts, sets, true/false."""
 
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
 
-from tests.services.test_curriculum_files import MINI, problems
+from tests.services.test_curriculum_files import MINI, edit, problems
 
 COURSE = "curricula/courses/quizzes/course.yaml"
 # Eight sets of right letters, one to four of them, each letter right in half the items or so.
 SETS = [[0], [1], [1, 2], [0, 3], [0, 2, 3], [1, 2, 3], [0, 1, 2, 3], [2]]
+# The single items (the first 24) whose right option is the longest: 6 of 25 with the fixture's.
+LONG_RIGHT = range(0, 24, 4)
 
 
 def balanced() -> list[tuple[str, int, list[int]]]:
@@ -20,10 +23,17 @@ def balanced() -> list[tuple[str, int, list[int]]]:
     return single + multiple + true_false
 
 
-def write_quiz(root: Path, items, *, long_right: bool = False) -> list[int]:
+def write_quiz(
+    root: Path,
+    items,
+    *,
+    long_right: bool | Collection[int] = LONG_RIGHT,
+    same_length: Collection[int] = (),
+) -> list[int]:
     """A third course holding `items`; returns each item's line in its course.yaml.
 
-    Wrong options are three characters and right ones two (four with `long_right`)."""
+    Wrong options are three characters. Right ones are two, or four in the items whose index is
+    in `long_right` (all of them with True), or three in those in `same_length`."""
     folder = root / "courses" / "quizzes"
     folder.mkdir()
     (folder / "quizzes-all.md").write_text("每一题都要想一想。", encoding="utf-8")
@@ -43,9 +53,12 @@ def write_quiz(root: Path, items, *, long_right: bool = False) -> list[int]:
         "    quiz:",
     ]
     starts = []
-    right = "对对对对" if long_right else "对对"
     for n, (kind, count, answer) in enumerate(items, start=1):
         starts.append(len(lines) + 1)
+        if long_right is True or n - 1 in long_right:
+            right = "对对对对"
+        else:
+            right = "对对对" if n - 1 in same_length else "对对"
         lines += [f"      - slug: q{n}", f"        type: {kind}", f"        question: 第{n}题"]
         if kind == "true_false":
             lines.append(f"        answer: {'true' if answer == [1] else 'false'}")
@@ -108,6 +121,40 @@ def test_the_right_option_is_the_longest_too_often(root):
         f"{COURSE}:{lines[10]}: single choice: the right option is the longest (or tied for "
         "longest) in 24 of 25 items (96%), above the 40% limit; change at least 14 of them, "
         "from this item on"
+    ]
+
+
+def test_the_right_option_is_the_longest_too_rarely(root):
+    write_quiz(root, balanced(), long_right=[0, 4, 8])
+    # 25 single items, all with options of different lengths: at least 4 (15%) must have the
+    # right option longest, or "never pick the longest" wins. The fixture's item comes first.
+    assert problems(root) == [
+        "curricula/courses/basics/course.yaml:16: single choice, options of different lengths: "
+        "the right option is the longest (or tied for longest) in 3 of 25 items (12%), below the "
+        "15% minimum; change at least 1 more, this item for example"
+    ]
+
+
+def test_a_right_option_tied_for_longest_counts_for_the_minimum(root):
+    # Three longest-right items of 25 are one short; a fourth whose right option ties two wrong
+    # ones (a shorter third makes the lengths differ) makes up the 15%.
+    write_quiz(root, balanced(), long_right=[0, 4, 8], same_length=[12])
+    course = root / "courses" / "quizzes" / "course.yaml"
+    edit(course, "[对对对, 错错错, 错错错, 错错错]", "[对对对, 错错错, 错错错, 错]")
+    assert problems(root) == []
+
+
+def test_items_whose_options_are_all_one_length_do_not_count_for_the_minimum(root):
+    # 3 longest-right items of 25 would be too few, but 8 items whose options are all three
+    # characters leave 17 with a longest option, and 3 of 17 reach 15%.
+    write_quiz(root, balanced(), long_right=[0, 8, 12], same_length=range(1, 24, 3))
+    assert problems(root) == []
+    shutil.rmtree(root / "courses" / "quizzes")
+    write_quiz(root, balanced(), long_right=[0, 8], same_length=range(1, 24, 3))
+    assert problems(root) == [
+        "curricula/courses/basics/course.yaml:16: single choice, options of different lengths: "
+        "the right option is the longest (or tied for longest) in 2 of 17 items (12%), below the "
+        "15% minimum; change at least 1 more, this item for example"
     ]
 
 

@@ -18,6 +18,9 @@ MIN_TREE_ITEMS = 50
 MIN_RULE_ITEMS = 10
 POSITION_SPREAD = 0.10  # single choice: each letter within 10 points of an even spread (1 in n)
 LONGEST_RIGHT_MAX = 0.40  # single choice: the right option is the longest (or tied) at most this
+# ... and at least this share of the items whose options differ in length, or "never pick the
+# longest" becomes the clue instead.
+LONGEST_RIGHT_MIN = 0.15
 COUNT_MAX = 0.50  # multiple choice: one number of right answers in at most this share of items
 SET_MAX = 0.25  # multiple choice: one set of right letters in at most this share of items
 LETTER_RIGHT = (0.25, 0.75)  # multiple choice: each letter right in this share of items having it
@@ -98,13 +101,24 @@ def _is_longest_right(q: QuizSpec) -> bool:
     return lengths[q.answer[0]] == max(lengths) > min(lengths)
 
 
+def _has_a_longest(q: QuizSpec) -> bool:
+    return len({len(o) for o in q.options}) > 1
+
+
 def _longest(single: list[QuizSpec], report: _Reporter) -> None:
+    what = "the right option is the longest (or tied for longest)"
     if len(single) >= MIN_RULE_ITEMS:
-        report.over(
-            single,
+        report.over(single, _is_longest_right, LONGEST_RIGHT_MAX, f"single choice: {what}")
+    # The minimum counts only items with a longest option: one whose options are all one
+    # length can be neither a clue nor a counterweight.
+    varied = [q for q in single if _has_a_longest(q)]
+    if len(varied) >= MIN_RULE_ITEMS:
+        report.under(
+            varied,
             _is_longest_right,
-            LONGEST_RIGHT_MAX,
-            "single choice: the right option is the longest (or tied for longest)",
+            LONGEST_RIGHT_MIN,
+            f"single choice, options of different lengths: {what}",
+            lambda q: not _is_longest_right(q),
         )
 
 
