@@ -79,8 +79,13 @@ def trainees(scope: Scope, period: Period, parts=PARTS):
     joins = []
 
     def add(sub, *cols):
-        joins.append(sub)
-        columns.extend(func.coalesce(sub.c[c], zero).label(c) for c in cols)
+        # Each part is computed once (a materialised CTE on PostgreSQL): joined as a subquery,
+        # a scope the planner misjudged as one trainee re-ran the part for each of its rows.
+        part = (
+            select(sub).cte(f"part_{len(joins)}").prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        joins.append(part)
+        columns.extend(func.coalesce(part.c[c], zero).label(c) for c in cols)
 
     # The parts gather per member of the programme, then join the scope; a cohort or a village
     # gathers for its own trainees only.
