@@ -152,12 +152,7 @@ class Context:
         counts, the income medians and the mentor table of one dashboard. The table is the
         connection's own scratch (no other session sees it) and is dropped at the end."""
         rows_at_end = ind.trainees(self.scope, self.period, self.counted)
-        table = sa.Table(
-            "dashboard_trainees",
-            sa.MetaData(),
-            *(sa.Column(c.name, c.type) for c in rows_at_end.c),
-            prefixes=["TEMPORARY"],
-        )
+        table = _kept_table(tuple((c.name, c.type) for c in rows_at_end.c))
         connection = db.session.connection()
         # A drop inside a transaction that is rolled back comes back (SQLite runs the CREATE
         # outside one): the name is cleared first, on this connection only.
@@ -186,6 +181,24 @@ class Context:
 
     def tier_counts(self) -> dict[int, tuple[int, int, int]]:
         return ind.tier_counts(self.scope, self.period)
+
+
+_KEPT_TABLES: dict[tuple, sa.Table] = {}
+
+
+def _kept_table(columns: tuple) -> sa.Table:
+    """The temporary table for rows of these (name, type) columns, one object per shape: the
+    statements over it are then compiled once for every dashboard (a new Table object each time
+    grew SQLAlchemy's statement cache, and the worker's memory, with every dashboard)."""
+    key = tuple((name, repr(kind)) for name, kind in columns)
+    if key not in _KEPT_TABLES:
+        _KEPT_TABLES[key] = sa.Table(
+            "dashboard_trainees",
+            sa.MetaData(),
+            *(sa.Column(name, kind) for name, kind in columns),
+            prefixes=["TEMPORARY"],
+        )
+    return _KEPT_TABLES[key]
 
 
 def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> Context:
