@@ -66,7 +66,10 @@ def _scope(programme) -> Scope:
     cohort_id = None
     if request.args.get("cohort"):
         cohort_id = to_id(request.args.get("cohort"))
-        if cohort_id not in {c.id for c in programme.cohorts}:
+        in_programme = select(Cohort.id).where(
+            Cohort.id == cohort_id, Cohort.programme_id == programme.id
+        )
+        if cohort_id is None or db.session.scalar(in_programme) is None:
             abort(404)
     return Scope(programme.id, cohort_id, request.args.get("village") or None)
 
@@ -103,6 +106,7 @@ def dashboard(programme_id: int):
         tables=tables(ctx),
         filters=_filters(ctx),
         presets=PRESETS,
+        cohorts=setup.cohort_names(programme.id),
     )
 
 
@@ -156,7 +160,7 @@ def trainees(programme_id: int):
         rows=rows,
         page=page,
         pages=pages,
-        cohorts={c.id: c for c in programme.cohorts},
+        cohorts=setup.cohort_names(programme.id),
         described=describe(ctx, indicator, arg, groups, mentor),
         filters=_filters(ctx),
     )

@@ -17,6 +17,7 @@ from lms.reporting import needs
 from lms.reporting.dashboard import Cell, Table
 from lms.security import no_store
 from lms.services import exports
+from lms.services import programmes as setup
 
 from . import bp
 from .jobs import start_export
@@ -32,7 +33,7 @@ def _filters(programme, args=None) -> dict:
         abort(404)
     if args.get("cohort"):
         chosen["cohort_id"] = to_id(args.get("cohort"))
-        if chosen["cohort_id"] not in {c.id for c in programme.cohorts}:
+        if chosen["cohort_id"] not in setup.cohort_names(programme.id):
             abort(404)
     if args.get("village"):
         chosen["village"] = args.get("village")
@@ -89,7 +90,7 @@ def needs_page(programme_id: int):
             chosen=chosen,
             link_args=_link_args(chosen),
             mentors=list(mentors),
-            cohorts={c.id: c for c in programme.cohorts},
+            cohorts=setup.cohort_names(programme.id),
             villages=programme.villages or [],
         )
     )
@@ -114,7 +115,7 @@ def _table_in_job(programme, args) -> tuple[Table, str]:
 
 def _table(programme, today, chosen) -> tuple[Table, str]:
     """The export's table and file name (in the request, or in the job of a large export)."""
-    cohorts = {c.id: c.name for c in programme.cohorts}
+    cohorts = setup.cohort_names(programme.id)
     table = Table(
         "needs",
         _("需要跟进的学员（截至 %(day)s）", day=format_short_date(today)),

@@ -30,6 +30,18 @@ SCHEDULE_FIELDS = {
 }
 
 
+def cohort_names(programme_id: int) -> dict[int, str]:
+    """Each cohort of the programme, id → name, in the order they start: what a filter or a
+    list shows, without loading thousands of cohorts as objects."""
+    return dict(
+        db.session.execute(
+            select(Cohort.id, Cohort.name)
+            .where(Cohort.programme_id == programme_id)
+            .order_by(Cohort.starts_on, Cohort.id)
+        ).all()
+    )
+
+
 def parse_villages(text: str) -> list[str]:
     """One village per line (or separated by commas), without duplicates, in the given order."""
     seen: list[str] = []
