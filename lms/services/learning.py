@@ -107,10 +107,11 @@ def catalogue(trainee: User) -> list[tuple[Tier, list[CourseProgress]]]:
     for tier in tiers:
         rows = []
         for course in (c for c in courses if c.tier_id == tier.id):
+            started = learned_counts.get(course.id, 0) or course.id in completed
             missing = [
                 by_id[p]
                 for p in prerequisites.get(course.id, [])
-                if p not in completed and p in by_id
+                if p not in completed and p in by_id and not started
             ]
             rows.append(
                 CourseProgress(
@@ -128,7 +129,15 @@ def catalogue(trainee: User) -> list[tuple[Tier, list[CourseProgress]]]:
 
 def course_progress(trainee: User, course: Course) -> CourseProgress:
     completed = completed_course_ids(trainee)
-    missing = [p for p in course.prerequisites if p.id not in completed and not p.is_archived]
+    learned = learned_lesson_ids(trainee, course) & {lesson.id for lesson in course.lessons}
+    # A course once started stays open: a prerequisite added to it later (a curricula import)
+    # never locks a trainee out of a course they are halfway through.
+    started = bool(learned) or course.id in completed
+    missing = [
+        p
+        for p in course.prerequisites
+        if p.id not in completed and not p.is_archived and not started
+    ]
     best = db.session.scalar(
         select(func.max(QuizAttempt.percent)).where(
             QuizAttempt.trainee_id == trainee.id, QuizAttempt.course_id == course.id
@@ -137,7 +146,7 @@ def course_progress(trainee: User, course: Course) -> CourseProgress:
     return CourseProgress(
         course,
         len(course.lessons),
-        len(learned_lesson_ids(trainee, course) & {lesson.id for lesson in course.lessons}),
+        len(learned),
         course.id in completed,
         missing,
         best,

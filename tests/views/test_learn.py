@@ -159,6 +159,30 @@ def test_prerequisites_are_respected(app, me):
     assert "先学前面的课" in courses
 
 
+def test_a_prerequisite_added_later_never_locks_a_course_already_started(app, me, trainee):
+    """A curricula import that gives a course a new prerequisite locks it for those who have
+    not started it, not for a trainee halfway through it."""
+    from lms.models import Course
+    from lms.models.curriculum import course_prerequisites
+
+    with app.app_context():
+        basics = db.session.scalar(select(Course).where(Course.slug == "basics"))
+        db.session.execute(course_prerequisites.delete())  # selling is open to begin with
+        db.session.commit()
+    assert me.post("/learn/lessons/selling-first-post/learned").status_code == 302
+    with app.app_context():
+        selling = db.session.scalar(select(Course).where(Course.slug == "selling"))
+        db.session.execute(
+            course_prerequisites.insert().values(course_id=selling.id, prerequisite_id=basics.id)
+        )
+        db.session.commit()
+    page = me.get("/learn/courses/selling").get_data(as_text=True)
+    assert "这门课要先学完：" not in page
+    assert me.get("/learn/lessons/selling-first-post").status_code == 200  # locked: a redirect
+    with app.app_context():
+        assert count(LessonProgress, trainee_id=trainee.id) == 1
+
+
 def release_test_client_upload_buffers() -> None:
     """Werkzeug's test client spools a large multipart body to a temporary file it never closes;
     collect it here, quietly, rather than let the warning surface in a later test."""
