@@ -13,8 +13,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, literal, or_, select, union_all
 
-from lms.models import ActivityMonth, FollowUpVisit, PracticeKind, PracticeRecord
-from lms.reporting.sales import VERIFIED, split, verified_by, whole
+from lms.models import ActivityMonth, FollowUpVisit, PracticeRecord
+from lms.reporting.sales import SALE, VERIFIED, split, verified_by, whole
 from lms.reporting.scope import Period, members
 
 INCOME_DAYS = 30  # "income now": verified sales in the 30 days up to the end
@@ -26,7 +26,6 @@ def per_trainee(programme_id: int, period: Period, ids=None):
     programme by the end of the period (or of those of `ids`, a list or a select of ids) who
     has any of them."""
     m = members(programme_id, period, ids)
-    sale = PracticeRecord.kind == literal(PracticeKind.SALE.value, literal_execute=True)
 
     def dated(trainee_id, day, **values):
         """A row of the figures, dated `day` (to keep only those from the trainee's `since`)."""
@@ -39,8 +38,8 @@ def per_trainee(programme_id: int, period: Period, ids=None):
         return dated(
             PracticeRecord.trainee_id,
             PracticeRecord.happened_on,
-            sales=case((sale, sign), else_=0),
-            sales_fen=case((sale, sign * PracticeRecord.amount_fen), else_=0),
+            sales=case((SALE, sign), else_=0),
+            sales_fen=case((SALE, sign * PracticeRecord.amount_fen), else_=0),
             verified=literal(sign),
         ).where(VERIFIED, PracticeRecord.happened_on.between(first, last), condition)
 
@@ -57,7 +56,7 @@ def per_trainee(programme_id: int, period: Period, ids=None):
             income_now_fen=PracticeRecord.amount_fen,
         ).where(
             VERIFIED,
-            sale,
+            SALE,
             PracticeRecord.reviewed_at < period.end_utc,
             PracticeRecord.happened_on.between(income_from, period.end),
         )
