@@ -32,8 +32,9 @@ from lms.models import (
 from lms.permissions import assignment_is_current
 from lms.reporting import activity, sales
 from lms.reporting import indicators as ind
+from lms.reporting.kept import kept_rows
 from lms.reporting.medians import summarise
-from lms.reporting.scope import Period, Scope, rows
+from lms.reporting.scope import Period, Scope, computed_once, rows
 
 SPLITS = ("category", "gender", "age_band", "baseline_rung", "rung_now")
 ATTENTION = ("visits", "verified")  # totals of mentor attention (lms.reporting.activity)
@@ -159,23 +160,13 @@ class Context:
         """Within the block, every table reads the trainees' rows (with the counted parts)
         from a temporary table written once, instead of each computing them again: the
         counts, the income medians and the mentor table of one dashboard. The table is the
-        connection's own scratch (no other session sees it) and is dropped at the end."""
-        rows_at_end = ind.trainees(self.scope, self.period, self.counted)
-        table = _kept_table(tuple((c.name, c.type) for c in rows_at_end.c))
-        connection = db.session.connection()
-        # A drop inside a transaction that is rolled back comes back (SQLite runs the CREATE
-        # outside one): the name is cleared first, on this connection only.
-        connection.execute(sa.schema.DropTable(table, if_exists=True))
-        table.create(connection)
-        connection.execute(
-            table.insert().from_select(list(rows_at_end.c.keys()), select(rows_at_end))
-        )
-        self._kept = table
-        try:
-            yield self
-        finally:
-            self._kept = None
-            connection.execute(sa.schema.DropTable(table, if_exists=True))
+        connection's own scratch (lms.reporting.kept), dropped at the end."""
+        with kept_rows(ind.trainees(self.scope, self.period, self.counted)) as table:
+            self._kept = table
+            try:
+                yield self
+            finally:
+                self._kept = None
 
     @property
     def counts(self) -> Counts:
@@ -190,24 +181,6 @@ class Context:
 
     def tier_counts(self) -> dict[int, tuple[int, int, int]]:
         return ind.tier_counts(self.scope, self.period)
-
-
-_KEPT_TABLES: dict[tuple, sa.Table] = {}
-
-
-def _kept_table(columns: tuple) -> sa.Table:
-    """The temporary table for rows of these (name, type) columns, one object per shape: the
-    statements over it are then compiled once for every dashboard (a new Table object each time
-    grew SQLAlchemy's statement cache, and the worker's memory, with every dashboard)."""
-    key = tuple((name, repr(kind)) for name, kind in columns)
-    if key not in _KEPT_TABLES:
-        _KEPT_TABLES[key] = sa.Table(
-            "dashboard_trainees",
-            sa.MetaData(),
-            *(sa.Column(name, kind) for name, kind in columns),
-            prefixes=["TEMPORARY"],
-        )
-    return _KEPT_TABLES[key]
 
 
 def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> Context:
@@ -382,12 +355,9 @@ def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, lim
     # without the page's LIMIT: planned with it, a misjudged condition became a nested loop
     # over 100,000 trainees), then the page and the total in one pass over them (a window); a
     # page past the end has no rows to carry the total, so it is counted on its own.
-    picked = (
-        select(t, User.name, User.phone)
-        .join(User, User.id == t.c.trainee_id)
-        .where(*where)
-        .cte("picked")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
+    picked = computed_once(
+        select(t, User.name, User.phone).join(User, User.id == t.c.trainee_id).where(*where),
+        "picked",
     )
     found = rows(
         select(picked, func.count().over().label("total_"))

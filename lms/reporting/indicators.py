@@ -25,7 +25,7 @@ from lms.models import (
 )
 from lms.reporting import activity
 from lms.reporting.programme_facts import PRACTICE_AFTER_COURSE_DAYS, STILL_PRACTISING
-from lms.reporting.scope import Period, Scope, members
+from lms.reporting.scope import Period, Scope, computed_once, members
 from lms.sqlfuncs import date_plus, day_number, local_date_plus
 
 COVERAGE_DAYS = 30
@@ -81,9 +81,7 @@ def trainees(scope: Scope, period: Period, parts=PARTS):
     def add(sub, *cols):
         # Each part is computed once (a materialised CTE on PostgreSQL): joined as a subquery,
         # a scope the planner misjudged as one trainee re-ran the part for each of its rows.
-        part = (
-            select(sub).cte(f"part_{len(joins)}").prefix_with("MATERIALIZED", dialect="postgresql")
-        )
+        part = computed_once(select(sub), f"part_{len(joins)}")
         joins.append(part)
         columns.extend(func.coalesce(part.c[c], zero).label(c) for c in cols)
 

@@ -99,6 +99,13 @@ def members(programme_id: int, period: Period, ids=None):
     return query.subquery("members")
 
 
+def computed_once(query, name: str):
+    """`query` as a CTE the database computes once, whole (MATERIALIZED on PostgreSQL), so
+    the planner can neither re-run it per row of a misjudged outer query nor plan it around an
+    outer LIMIT; SQLite plans a CTE well without being told."""
+    return query.cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
+
+
 def rows(statement):
     """Plain rows through the session's connection: aggregates over many thousands of rows,
     where Core skips the ORM's per-row bookkeeping."""
