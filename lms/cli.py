@@ -12,8 +12,8 @@ from lms.db import db
 from lms.devdata import demo, synth
 from lms.errors import LmsError, ValidationError
 from lms.jobs import redis_queue, tick
-from lms.models import Role, TraineeProfile
-from lms.reporting import facts
+from lms.models import ReportPeriod, Role, TraineeProfile
+from lms.reporting import facts, figures
 from lms.services import accounts, backup, curricula, files
 from lms.services.curricula.files import load_tree
 
@@ -130,7 +130,12 @@ def facts_check_command() -> None:
     for key, (kept, live) in list(wrong.items())[:20]:
         click.echo(f"{key}: stored {kept} live {live}")
     click.echo(f"facts checked for {len(ids)} trainees: {len(wrong)} differ")
-    if wrong:
+    periods = list(db.session.scalars(select(ReportPeriod.id).order_by(ReportPeriod.id)))
+    stale = {p: found for p in periods if (found := figures.differences(p))}
+    for period_id, found in stale.items():
+        click.echo(f"report period {period_id}: {', '.join(found)} differ")
+    click.echo(f"kept figures checked for {len(periods)} periods: {len(stale)} differ")
+    if wrong or stale:
         raise SystemExit(1)
 
 

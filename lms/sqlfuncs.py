@@ -1,7 +1,9 @@
-"""Portable SQL for date arithmetic, so indicators are computed in the database on SQLite and on
-PostgreSQL alike (SQLAlchemy has no portable "date plus N days")."""
+"""Portable SQL for date arithmetic and medians, so indicators are computed in the database on
+SQLite and on PostgreSQL alike (SQLAlchemy has no portable "date plus N days" or median)."""
 
-from sqlalchemy import Date, Integer, literal_column
+import sqlite3
+
+from sqlalchemy import Date, Engine, Float, Integer, event, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -69,3 +71,47 @@ def _day_number_sqlite(element, compiler, **kw):
 def _day_number_pg(element, compiler, **kw):
     (column,) = element.clauses.clauses
     return f"(({compiler.process(column, **kw)}) - DATE '2000-01-01')"
+
+
+class median(FunctionElement):  # noqa: N801
+    """The median of a column over a group, NULLs left out (None for a group with no value):
+    the mean of the middle two of an even number, a half kept. PostgreSQL's percentile_cont(0.5)
+    (a float, exact for any half below 2^52); on SQLite, which has none, the aggregate below,
+    defined on every connection."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(median, "sqlite")
+def _median_sqlite(element, compiler, **kw):
+    (column,) = element.clauses.clauses
+    return f"median({compiler.process(column, **kw)})"
+
+
+@compiles(median, "postgresql")
+def _median_pg(element, compiler, **kw):
+    (column,) = element.clauses.clauses
+    return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {compiler.process(column, **kw)})"
+
+
+class _Median:
+    """SQLite's median(x): the values of a group, sorted once at the end."""
+
+    def __init__(self):
+        self.values = []
+
+    def step(self, value):
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self):
+        values = sorted(self.values)
+        n = len(values)
+        return None if not n else (values[(n - 1) // 2] + values[n // 2]) / 2
+
+
+@event.listens_for(Engine, "connect")
+def _define_on_sqlite(dbapi_connection, _record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_aggregate("median", 1, _Median)

@@ -19,8 +19,8 @@ from lms import create_app
 from lms.config import TestConfig
 from lms.db import db
 from lms.extensions import limiter
-from lms.models import TraineeProfile
-from lms.reporting import facts
+from lms.models import ReportPeriod, TraineeProfile
+from lms.reporting import facts, figures
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -104,8 +104,11 @@ def check_facts(app) -> None:
         db.session.remove()
         ids = sorted(db.session.scalars(sa.select(TraineeProfile.user_id)))
         wrong = facts.differences(ids)
+        stale = {p: figures.differences(p) for p in db.session.scalars(sa.select(ReportPeriod.id))}
         db.session.remove()
     assert not wrong, f"trainee_facts differ from the live computation: {wrong}"
+    # …and the figures kept for a period, where they claim to be current (lms.reporting.figures)
+    assert not any(stale.values()), f"kept period figures differ from the live ones: {stale}"
 
 
 @pytest.fixture(autouse=True)

@@ -24,10 +24,12 @@ from lms.models import (
     LessonProgress,
     MentorAssignment,
     Outcome,
+    PeriodFigures,
     PracticeRecord,
     QuizAttempt,
     QuizItem,
     RecordStatus,
+    ReportPeriod,
     Role,
     RungPromotion,
     User,
@@ -61,6 +63,14 @@ class Client:
             urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect
         )
         assert self.post("/login", {"phone": user.phone, "password": PASSWORD}) == 302
+
+    def get(self, path: str) -> int:
+        try:
+            with self.opener.open(self.base + path, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            error.close()
+            return error.code
 
     def post(self, path: str, data: dict) -> int:
         body = urllib.parse.urlencode(data, doseq=True).encode()
@@ -334,3 +344,19 @@ def test_lead_and_admin_forms_sent_twice_at_once_never_answer_5xx(app, people):
         programmes.end_assignment(lead, current[0])
         db.session.commit()
         assert count_rows(app, MentorAssignment, cohort_id=cohort.id, ends_on=None) == 0
+
+
+def test_leads_opening_one_dashboard_at_once_compute_its_period_once(app, people):
+    with app.app_context():
+        lead = make_user(Role.LEAD)
+        mine = select(Enrollment).where(Enrollment.trainee_id == people["trainee"].id)
+        programme = db.session.scalar(mine).cohort.programme
+        programme.lead_id = lead.id
+        db.session.commit()
+        url = f"/lead/programmes/{programme.id}/dashboard?preset=90d"
+    with serving(app) as base:
+        leads = [Client(base, lead) for _ in range(4)]
+        statuses = at_once([lambda c=c: c.get(url) for c in leads])
+    assert statuses == [200] * 4
+    assert count_rows(app, ReportPeriod) == 1
+    assert count_rows(app, PeriodFigures) == 2  # one row per trainee, none twice

@@ -6,9 +6,11 @@ does no harm.
   record names, photos of records deleted more than a day ago;
 - jobs a worker lost (queued for a day, or running far past RQ's timeout) are given up;
 - kept job files past their day are removed, and files of the jobs folder that no job names;
-- finished jobs' rows older than KEEP_JOBS are deleted.
+- finished jobs' rows older than KEEP_JOBS are deleted;
+- the dashboard's preset periods of every programme are kept current (lms.reporting.figures),
+  so that the first dashboard of a day finds its figures computed.
 
-Flushes; the command commits.
+Commits.
 """
 
 from dataclasses import dataclass
@@ -16,11 +18,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from lms.clock import utcnow
+from lms.clock import to_local, utcnow
 from lms.db import db
 from lms.jobs import kept
 from lms.jobs.redis_queue import JOB_TIMEOUT
 from lms.models import Job, JobState
+from lms.reporting import figures
 from lms.services import files
 
 KEEP_JOBS = timedelta(days=30)  # a finished job's row (what it did, for its page)
@@ -35,12 +38,13 @@ class TickReport:
     expired: int = 0
     orphans: int = 0
     removed_jobs: int = 0
+    periods: int = 0
 
     def summary(self) -> str:
         return (
             f"{self.files.summary()}\njobs: {self.given_up} given up, {self.expired} kept "
             f"file(s) expired, {self.orphans} stray file(s) and {self.removed_jobs} old job(s) "
-            "removed"
+            f"removed\nreport periods: {self.periods} kept current"
         )
 
 
@@ -68,5 +72,6 @@ def tick(*, now: datetime | None = None) -> TickReport:
         .where(Job.finished_at < now - KEEP_JOBS)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.flush()
+    db.session.commit()
+    report.periods = figures.keep_presets(today=to_local(now).date())
     return report

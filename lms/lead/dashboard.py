@@ -31,7 +31,7 @@ from lms.permissions import (
     get_programme_trainee_or_404,
 )
 from lms.reporting import dashboard as dash
-from lms.reporting import needs
+from lms.reporting import figures, needs
 from lms.reporting.indicators import GROUPS, INDICATORS
 from lms.reporting.labels import describe
 from lms.reporting.scope import Period, Scope
@@ -44,7 +44,7 @@ from lms.sqlfuncs import local_date_plus
 
 from . import bp
 
-PRESETS = {"30d": 30, "90d": 90, "365d": 365, "730d": 730}
+PRESETS = figures.PRESETS  # kept current by the periodic tick
 PER_PAGE = 100
 
 

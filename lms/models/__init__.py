@@ -15,8 +15,12 @@ from lms.models.curriculum import (
 )
 from lms.models.facts import (
     ActivityMonth,
+    PeriodClimb,
+    PeriodFigures,
+    PeriodSales,
     PracticeWindow,
     ProgrammeFacts,
+    ReportPeriod,
     TierFacts,
     TraineeFacts,
 )
@@ -50,6 +54,10 @@ __all__ = [
     "TierFacts",
     "PracticeWindow",
     "ActivityMonth",
+    "ReportPeriod",
+    "PeriodFigures",
+    "PeriodSales",
+    "PeriodClimb",
     "FollowUpVisit",
     "Observation",
     "Outcome",

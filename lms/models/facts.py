@@ -2,7 +2,7 @@
 transaction as every write that changes them. The operational lists (需要跟进: overdue,
 stalled, records waiting) read this one table instead of rebuilding a schedule per trainee."""
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String
@@ -27,6 +27,8 @@ class TraineeFacts(db.Model):
     due_reason: Mapped[str | None] = mapped_column(String(20))  # that follow-up's DueReason
     pending_count: Mapped[int] = mapped_column(default=0, server_default="0")
     pending_since: Mapped[date | None]  # the day the oldest record waiting was logged
+    # One more on every refresh: what was computed from an older one is out of date.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ProgrammeFacts(db.Model):
@@ -101,3 +103,73 @@ class ActivityMonth(db.Model):
     fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     verified: Mapped[int] = mapped_column(default=0)  # verified records of any kind
     visits: Mapped[int] = mapped_column(default=0)
+
+
+class ReportPeriod(db.Model):
+    """A period a dashboard, list or export of a programme was asked for: its trainees' figures
+    are kept (period_figures, period_sales, period_climbs) so that the next page of the same
+    period reads them instead of gathering every record again (lms.reporting.figures)."""
+
+    __tablename__ = "report_periods"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "starts_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    used_at: Mapped[datetime]  # the least recently used go first (lms.reporting.figures.KEEP)
+
+
+class PeriodFigures(db.Model):
+    """A trainee's figures over a kept period, as computed from trainee_facts.version `version`
+    (a row of an older version is computed again before it is read)."""
+
+    __tablename__ = "period_figures"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("report_periods.id"), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    version: Mapped[int]
+    climbed_to_1: Mapped[int]
+    climbed_to_2: Mapped[int]
+    climbed_to_3: Mapped[int]
+    climbed_to_4: Mapped[int]
+    climbed_to_5: Mapped[int]
+    climbed_to_6: Mapped[int]
+    pac_eligible: Mapped[int]
+    pac: Mapped[int]
+    visited: Mapped[int]
+    sales: Mapped[int]
+    sales_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    income_now_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    visits: Mapped[int]
+    verified: Mapped[int]
+
+
+class PeriodSales(db.Model):
+    """A trainee's verified sales (number and fen) in one month of a kept period."""
+
+    __tablename__ = "period_sales"
+    # A period's months in order, with every column read: the monthly figures and their
+    # medians are read from the index alone.
+    __table_args__ = (
+        sa.Index("ix_period_sales_months", "period_id", "year", "month", "fen", "n", "trainee_id"),
+    )
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("report_periods.id"), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int]
+    fen: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class PeriodClimb(db.Model):
+    """A climb signed in a kept period: the rung reached and the days it took."""
+
+    __tablename__ = "period_climbs"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("report_periods.id"), primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    promotion_id: Mapped[int] = mapped_column(primary_key=True)  # its rung_promotions.id
+    to_rung: Mapped[int]
+    days: Mapped[int]

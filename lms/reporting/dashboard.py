@@ -30,7 +30,7 @@ from lms.models import (
     User,
 )
 from lms.permissions import assignment_is_current
-from lms.reporting import activity, sales
+from lms.reporting import activity, figures, sales
 from lms.reporting import indicators as ind
 from lms.reporting.kept import kept_rows
 from lms.reporting.medians import summarise
@@ -147,13 +147,14 @@ class Context:
     rung_names: dict[int, str]
     locale: str = "zh"
     counted: tuple[str, ...] = ("pac", "visited", "activity")  # parts the counts join
+    figures: int | None = None  # the period's kept figures (None: computed from the records)
     _counts: Counts | None = None
     _kept: sa.Table | None = None  # the trainees' rows, written once for a whole dashboard
 
     def trainees(self, parts=ind.PARTS):
         if self._kept is not None and set(parts) <= set(self.counted):
             return self._kept
-        return ind.trainees(self.scope, self.period, parts)
+        return ind.trainees(self.scope, self.period, parts, self.figures)
 
     @contextmanager
     def kept(self) -> Iterator["Context"]:
@@ -161,7 +162,7 @@ class Context:
         from a temporary table written once, instead of each computing them again: the
         counts, the income medians and the mentor table of one dashboard. The table is the
         connection's own scratch (lms.reporting.kept), dropped at the end."""
-        with kept_rows(ind.trainees(self.scope, self.period, self.counted)) as table:
+        with kept_rows(self.trainees(self.counted)) as table:
             self._kept = table
             try:
                 yield self
@@ -180,15 +181,28 @@ class Context:
         return self.counts.n("all")
 
     def tier_counts(self) -> dict[int, tuple[int, int, int]]:
-        return ind.tier_counts(self.scope, self.period)
+        return ind.tier_counts(self.scope, self.period, self.in_scope())
+
+    def in_scope(self):
+        """The ids of the trainees in scope at the end of the period (a select): read from the
+        rows kept for the dashboard, when they are."""
+        if self._kept is not None:
+            return select(self._kept.c.trainee_id)
+        return self.scope.ids_at_end(self.period)
 
 
-def build_context(scope: Scope, period: Period, *, today: date, locale: str) -> Context:
+def build_context(
+    scope: Scope, period: Period, *, today: date, locale: str, live: bool = False
+) -> Context:
+    """What a dashboard, a list or an export of the scope and period is computed from: the
+    figures kept for the period, brought up to date first (a commit), or with `live` computed
+    from the records (the two are equal: tests compare them)."""
+    kept = None if live else figures.keep(scope, period)
     tiers = list(
         db.session.scalars(select(Tier).where(Tier.archived_at.is_(None)).order_by(Tier.position))
     )
     rung_names = {r.level: r.localized("name", locale) for r in db.session.scalars(select(Rung))}
-    return Context(scope, period, today, tiers, rung_names, locale)
+    return Context(scope, period, today, tiers, rung_names, locale, figures=kept)
 
 
 def count_keys(ctx: Context) -> list[tuple[str, Any]]:
@@ -259,13 +273,23 @@ def mentor_rows(ctx: Context) -> list[MentorRow]:
     followed = followed_today(ctx)
     t = ctx.trainees(("visited",))
     overdue = func.sum(ind.flag(TraineeFacts.closes_on < ctx.today))
-    found = rows(
-        select(followed.c.mentor_id, User.name, func.count(), func.sum(t.c.visited), overdue)
+    per_mentor = (  # grouped by the id first: the names are joined to a row per mentor
+        select(
+            followed.c.mentor_id,
+            func.count().label("n"),
+            func.sum(t.c.visited).label("visited"),
+            overdue.label("overdue"),
+        )
         .join(t, t.c.trainee_id == followed.c.trainee_id)
-        .join(User, User.id == followed.c.mentor_id)
         .outerjoin(TraineeFacts, TraineeFacts.trainee_id == followed.c.trainee_id)
-        .group_by(followed.c.mentor_id, User.name)
-        .order_by(User.name, followed.c.mentor_id)
+        .group_by(followed.c.mentor_id)
+        .subquery()
+    )
+    m = per_mentor.c
+    found = rows(
+        select(m.mentor_id, User.name, m.n, m.visited, m.overdue)
+        .join(User, User.id == m.mentor_id)
+        .order_by(User.name, m.mentor_id)
     ).all()
     return [MentorRow(m, name, n, int(v or 0), int(o or 0)) for m, name, n, v, o in found]
 
@@ -283,10 +307,11 @@ def income_medians(ctx: Context) -> dict[str, Decimal | None]:
 
 def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
     """Per rung reached in the period: how many climbs, and the median days they took."""
-    s = ctx.scope.at_end(ctx.period)
-    climbs = ind.climbs_select(s, ctx.period)
-    if ctx.scope.village:
-        climbs = climbs.where(climbs.selected_columns.trainee_id.in_(ctx.scope.villagers()))
+    if ctx.figures is None:
+        climbs = ind.climbs_select(ctx.scope.at_end(ctx.period), ctx.period)
+    else:
+        climbs = ind.kept_climbs(ctx.figures)
+    climbs = climbs.where(climbs.selected_columns.trainee_id.in_(ctx.in_scope()))
     found = summarise(climbs.subquery(), keys=("to_rung",), medians=("days",))
     return {
         r: (found[(r,)]["count"], found[(r,)]["median_days"]) if (r,) in found else (0, None)
@@ -296,7 +321,7 @@ def climb_days(ctx: Context) -> dict[int, tuple[int, Decimal | None]]:
 
 def monthly_sales(ctx: Context) -> list[tuple[str, int, int, int, Decimal]]:
     """(month, verified sales, total fen, active sellers, median per seller) per month."""
-    return sales.monthly(ctx.scope, ctx.period)
+    return sales.monthly(ctx.scope, ctx.period, ctx.figures, ctx.in_scope())
 
 
 # --- the trainees behind a number -----------------------------------------------------------
@@ -308,7 +333,7 @@ def month_condition(ctx: Context, trainees, month: str):
     first = date(year, number, 1)  # a bad month raises ValueError
     if not (ctx.period.start.replace(day=1) <= first <= ctx.period.end):
         return false()
-    sellers = sales.per_seller(ctx.scope, ctx.period, first)
+    sellers = sales.per_seller(ctx.scope, ctx.period, first, ctx.figures)
     return trainees.c.trainee_id.in_(select(sellers.c.trainee_id))
 
 
@@ -351,29 +376,39 @@ def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, lim
     t = ctx.trainees(parts)
     where = [condition(ctx, t, indicator, arg, mentor)]
     where += [t.c[ind.GROUPS[k]] == v for k, v in groups.items() if k in ind.GROUPS and v]
-    # The trainees picked are computed whole first (on PostgreSQL a materialised CTE, planned
-    # without the page's LIMIT: planned with it, a misjudged condition became a nested loop
-    # over 100,000 trainees), then the page and the total in one pass over them (a window); a
-    # page past the end has no rows to carry the total, so it is counted on its own.
+    # The trainees picked (their ids and what they are sorted by) are computed whole first (on
+    # PostgreSQL a materialised CTE, planned without the page's LIMIT: planned with it, a
+    # misjudged condition became a nested loop over 100,000 trainees), then the page and the
+    # total in one pass over them (a window); a page past the end has no rows to carry the
+    # total, so it is counted on its own. Only the page's rows are then read whole.
     picked = computed_once(
-        select(t, User.name, User.phone).join(User, User.id == t.c.trainee_id).where(*where),
+        select(t.c.trainee_id, t.c.village, User.name)
+        .join(User, User.id == t.c.trainee_id)
+        .where(*where),
         "picked",
     )
-    found = rows(
-        select(picked, func.count().over().label("total_"))
+    page = rows(
+        select(picked.c.trainee_id, func.count().over().label("total_"))
         .order_by(picked.c.village, picked.c.name, picked.c.trainee_id)
         .offset(offset)
         .limit(limit)
     ).all()
-    if found:
-        total = found[0].total_
-    else:
-        total = db.session.scalar(select(func.count()).select_from(picked))
-    if "activity" in parts:
+    if not page:
+        return db.session.scalar(select(func.count()).select_from(picked)), []
+    total, ids = page[0].total_, [row.trainee_id for row in page]
+    # The sales of the rows shown: kept with the period's figures, or gathered for these only.
+    kept_sales = ctx.figures is not None or "activity" in parts
+    shown = ctx.trainees(tuple(dict.fromkeys((*parts, "activity"))) if kept_sales else parts)
+    found = rows(
+        select(shown, User.name, User.phone)
+        .join(User, User.id == shown.c.trainee_id)
+        .where(shown.c.trainee_id.in_(ids))
+    ).all()
+    found.sort(key=lambda row: ids.index(row.trainee_id))
+    if kept_sales:
         return total, found
-    ids = [row.trainee_id for row in found]
-    shown = activity.per_trainee(ctx.scope.programme_id, ctx.period, ids)
-    sold = {row.trainee_id: row for row in rows(select(shown)).all()} if ids else {}
+    sales_of = activity.per_trainee(ctx.scope.programme_id, ctx.period, ids)
+    sold = {row.trainee_id: row for row in rows(select(sales_of)).all()}
     none = {"sales": 0, "sales_fen": 0, "income_now_fen": 0}
 
     def with_sales(row):

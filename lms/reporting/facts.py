@@ -185,8 +185,10 @@ def refresh(trainee_ids: Iterable[int], session: Session | None = None) -> None:
         .with_for_update()
     ).all()
     rows = compute(ids)
-    connection.execute(
-        update(table).where(table.c.trainee_id == db.bindparam("b_id")),
+    connection.execute(  # one more version: figures kept from the older one are out of date
+        update(table)
+        .where(table.c.trainee_id == db.bindparam("b_id"))
+        .values(version=table.c.version + 1),
         [{"b_id": i, **{c: row.get(c) for c in COLUMNS}} for i, row in rows.items()],
     )
     programme_facts.store(connection, ids, programme_facts.compute(ids))

@@ -18,6 +18,8 @@ from lms.db import db
 from lms.models import (
     FollowUpVisit,
     OutcomeKind,
+    PeriodClimb,
+    PeriodFigures,
     PracticeWindow,
     RungPromotion,
     TierFacts,
@@ -41,10 +43,11 @@ def flag(condition):
 PARTS = ("climbs", "pac", "visited", "activity")  # joins beyond programme_facts and the profile
 
 
-def trainees(scope: Scope, period: Period, parts=PARTS):
+def trainees(scope: Scope, period: Period, parts=PARTS, kept: int | None = None):
     """One row per trainee in scope at the end of the period, with a column for each fact: the
     dated facts kept in programme_facts compared with the period, and the `parts` asked for
-    (each one more join; a list or an export asks only for what it shows)."""
+    (each one more join; a list or an export asks only for what it shows), computed from the
+    records or, given `kept` (a report_periods id), read from the figures kept for the period."""
     s = scope.at_end(period)
     since, end, zero = s.c.since, period.end, literal(0)
     p = aliased(TraineeProfile)
@@ -77,32 +80,56 @@ def trainees(scope: Scope, period: Period, parts=PARTS):
         columns.append(flag(due).label(f"practising_eligible_{days}"))
         columns.append(flag(and_(due, s.c[f"practised_{days}"])).label(f"practising_{days}"))
     joins = []
-
-    def add(sub, *cols):
-        # Each part is computed once (a materialised CTE on PostgreSQL): joined as a subquery,
-        # a scope the planner misjudged as one trainee re-ran the part for each of its rows.
-        part = computed_once(select(sub), f"part_{len(joins)}")
-        joins.append(part)
-        columns.extend(func.coalesce(part.c[c], zero).label(c) for c in cols)
-
-    # The parts gather per member of the programme, then join the scope; a cohort or a village
-    # gathers for its own trainees only.
-    ids = scope.narrowed(period)
-    m = members(scope.programme_id, period, ids)
-    if "climbs" in parts:
-        add(_climbs(m, period), *(f"climbed_to_{r}" for r in RUNGS[1:]))
-    if "pac" in parts:
-        add(_practice_after_course(scope.programme_id, period, ids), "pac_eligible", "pac")
-    if "visited" in parts:
-        add(_visited(m, period), "visited")
-    if "activity" in parts:
-        add(activity.per_trainee(scope.programme_id, period, ids), *activity.COLUMNS)
+    if kept is None:  # computed from the records
+        # The parts gather per member of the programme, then join the scope; a cohort or a
+        # village gathers for its own trainees only. Each is computed once (a materialised CTE
+        # on PostgreSQL): joined as a subquery, a scope the planner misjudged as one trainee
+        # re-ran the part for each of its rows.
+        found = part_queries(scope.programme_id, period, scope.narrowed(period), parts)
+        for i, (name, sub) in enumerate(found.items()):
+            part = computed_once(select(sub), f"part_{i}")
+            joins.append(part)
+            columns.extend(func.coalesce(part.c[c], zero).label(c) for c in PART_COLUMNS[name])
+    elif parts:  # kept for the period (lms.reporting.figures)
+        f = aliased(PeriodFigures)
+        kept_row = and_(f.period_id == kept, f.trainee_id == s.c.trainee_id)
+        joins.append((f, kept_row))
+        kept_columns = (c for name in parts for c in PART_COLUMNS[name])
+        columns.extend(func.coalesce(getattr(f, c), zero).label(c) for c in kept_columns)
     query = select(*columns).select_from(s).join(p, p.user_id == s.c.trainee_id)
     for sub in joins:
-        query = query.outerjoin(sub, sub.c.trainee_id == s.c.trainee_id)
+        if isinstance(sub, tuple):
+            query = query.outerjoin(*sub)
+        else:
+            query = query.outerjoin(sub, sub.c.trainee_id == s.c.trainee_id)
     if scope.village:
         query = query.where(p.village == scope.village)
     return query.subquery("trainees_at_end")
+
+
+PART_COLUMNS = {  # each part's columns
+    "climbs": tuple(f"climbed_to_{r}" for r in RUNGS[1:]),
+    "pac": ("pac_eligible", "pac"),
+    "visited": ("visited",),
+    "activity": activity.COLUMNS,
+}
+
+
+def part_queries(programme_id: int, period: Period, ids=None, parts=PARTS) -> dict:
+    """Each part asked for, computed from the records: a select with trainee_id and the part's
+    columns, a row per member of the programme by the end of the period (or of `ids`, a list or
+    a select of ids) who has any of them."""
+    m = members(programme_id, period, ids)
+    found = {}
+    if "climbs" in parts:
+        found["climbs"] = _climbs(m, period)
+    if "pac" in parts:
+        found["pac"] = _practice_after_course(programme_id, period, ids)
+    if "visited" in parts:
+        found["visited"] = _visited(m, period)
+    if "activity" in parts:
+        found["activity"] = activity.per_trainee(programme_id, period, ids)
+    return found
 
 
 def _rung_then(s, period: Period, profile):
@@ -120,10 +147,11 @@ def _rung_then(s, period: Period, profile):
     return func.coalesce(latest, profile.baseline_rung)
 
 
-def tier_counts(scope: Scope, period: Period) -> dict[int, tuple[int, int, int]]:
+def tier_counts(scope: Scope, period: Period, ids=None) -> dict[int, tuple[int, int, int]]:
     """Per tier: trainees in scope who had started it, completed one of its current courses,
-    and completed all of them, by the end of the period."""
-    s = scope.at_end(period)
+    and completed all of them, by the end of the period (`ids`: the scope's ids at the end, if
+    the caller has them already)."""
+    ids = scope.ids_at_end(period) if ids is None else ids
     end = period.end
     query = (
         select(
@@ -133,14 +161,9 @@ def tier_counts(scope: Scope, period: Period) -> dict[int, tuple[int, int, int]]
                 for day in (TierFacts.started_on, TierFacts.first_done_on, TierFacts.all_done_on)
             ),
         )
-        .join(s, s.c.trainee_id == TierFacts.trainee_id)
-        .where(TierFacts.programme_id == scope.programme_id)
+        .where(TierFacts.programme_id == scope.programme_id, TierFacts.trainee_id.in_(ids))
         .group_by(TierFacts.tier_id)
     )
-    if scope.village:
-        query = query.join(TraineeProfile, TraineeProfile.user_id == TierFacts.trainee_id).where(
-            TraineeProfile.village == scope.village
-        )
     return {t: (int(a or 0), int(b or 0), int(c or 0)) for t, a, b, c in db.session.execute(query)}
 
 
@@ -178,6 +201,7 @@ def _promotions(s, period: Period):
     order = (RungPromotion.signed_at, RungPromotion.id)
     return (
         select(
+            RungPromotion.id.label("promotion_id"),
             RungPromotion.trainee_id,
             RungPromotion.to_rung,
             signed_on.label("signed_on"),
@@ -202,14 +226,15 @@ def _promotions(s, period: Period):
 
 
 def climbs_select(s, period: Period):
-    """(trainee_id, to_rung, days) for each climb signed in the period: days from reaching the
-    rung before (its promotion, or the first enrolment) to this one."""
+    """(promotion_id, trainee_id, to_rung, days) for each climb signed in the period: days from
+    reaching the rung before (its promotion, or the first enrolment) to this one."""
     ranked = _promotions(s, period)
     p = aliased(TraineeProfile)
     before = func.coalesce(ranked.c.before, p.baseline_rung)
     reached = func.coalesce(ranked.c.before_on, ranked.c.since)
     return (
         select(
+            ranked.c.promotion_id,
             ranked.c.trainee_id,
             ranked.c.to_rung,
             (day_number(ranked.c.signed_on) - day_number(reached)).label("days"),
@@ -221,6 +246,12 @@ def climbs_select(s, period: Period):
             ranked.c.signed_on >= ranked.c.since,
         )
     )
+
+
+def kept_climbs(period_id: int):
+    """climbs_select's rows as kept for a period (lms.reporting.figures)."""
+    c = PeriodClimb
+    return select(c.promotion_id, c.trainee_id, c.to_rung, c.days).where(c.period_id == period_id)
 
 
 def _climbs(s, period: Period):

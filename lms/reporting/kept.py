@@ -23,6 +23,8 @@ def kept_rows(query) -> Iterator[sa.Table]:
     connection.execute(sa.schema.DropTable(table, if_exists=True))
     table.create(connection)
     connection.execute(table.insert().from_select(list(query.c.keys()), select(query)))
+    if connection.dialect.name == "postgresql":  # autovacuum never sees a temporary table
+        connection.execute(sa.text(f"ANALYZE {NAME} (trainee_id)"))
     try:
         yield table
     finally:

@@ -2,17 +2,16 @@
 
 The median of an even number of values is the mean of the middle two, kept exact (a half fen or
 a half day stays a half); it is rounded once, half up, where it is shown (dashboard.half_up).
-PostgreSQL computes it with `percentile_cont(0.5)`, an ordered-set aggregate (it returns a float,
-exact for any half of a whole number below 2^52, read back as a Decimal); SQLite, which has none,
-ranks each column by a window and averages the middle one or two. Both give the same value.
+PostgreSQL computes it with `percentile_cont(0.5)`, SQLite with an aggregate of our own that
+gives the same value (lms.sqlfuncs.median).
 """
 
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 
-from lms.db import db
 from lms.reporting.scope import rows
+from lms.sqlfuncs import median
 
 
 def summarise(values, keys=(), medians=(), sums=()) -> dict[tuple, dict]:
@@ -20,12 +19,8 @@ def summarise(values, keys=(), medians=(), sums=()) -> dict[tuple, dict]:
     the sum of each column of `sums` ("sum_<column>") and the median of each column of
     `medians` ("median_<column>", None when a group has no value), as {key tuple: {name:
     value}}."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = _ordered_set(values, keys, medians, sums)
-    else:
-        query = _ranked(values, keys, medians, sums)
     found = {}
-    for row in rows(query).all():
+    for row in rows(_query(values, keys, medians, sums)).all():
         figures = row._mapping
         key = tuple(figures[k] for k in keys)
         found[key] = {"count": int(figures["count"])}
@@ -36,43 +31,11 @@ def summarise(values, keys=(), medians=(), sums=()) -> dict[tuple, dict]:
     return found
 
 
-def _ordered_set(values, keys, medians, sums):
+def _query(values, keys, medians, sums):
     part = [values.c[k] for k in keys]
     return select(
         *part,
         func.count().label("count"),
         *(func.sum(values.c[s]).label(f"sum_{s}") for s in sums),
-        *(
-            func.percentile_cont(0.5).within_group(values.c[m]).label(f"median_{m}")
-            for m in medians
-        ),
+        *(median(values.c[m]).label(f"median_{m}") for m in medians),
     ).group_by(*part)
-
-
-def _ranked(values, keys, medians, sums):
-    part = [values.c[k] for k in keys]
-    ranked = select(
-        values,
-        *(
-            func.row_number()
-            .over(partition_by=part, order_by=(values.c[m].is_(None), values.c[m]))
-            .label(f"i_{m}")
-            for m in medians
-        ),
-        # Rows with no value rank last (as percentile_cont skips them); only those with one
-        # are counted for the middle.
-        *(func.count(values.c[m]).over(partition_by=part).label(f"n_{m}") for m in medians),
-    ).subquery()
-
-    def middle(m):
-        i, n = ranked.c[f"i_{m}"], ranked.c[f"n_{m}"]
-        picked = or_(i == (n + 1) // 2, i == (n + 2) // 2)
-        return func.avg(case((picked, ranked.c[m]))).label(f"median_{m}")
-
-    group = [ranked.c[k] for k in keys]
-    return select(
-        *group,
-        func.count().label("count"),
-        *(func.sum(ranked.c[s]).label(f"sum_{s}") for s in sums),
-        *(middle(m) for m in medians),
-    ).group_by(*group)

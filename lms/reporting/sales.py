@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import BigInteger, and_, cast, func, literal, select, union_all
 
-from lms.models import ActivityMonth, PracticeKind, PracticeRecord, RecordStatus
+from lms.models import ActivityMonth, PeriodSales, PracticeKind, PracticeRecord, RecordStatus
 from lms.reporting.medians import summarise
 from lms.reporting.scope import Period, Scope, members
 
@@ -135,21 +135,40 @@ def sales_by_month(programme_id: int, period: Period, ids=None, month: date | No
     return union_all(*found).subquery("sales_by_month")
 
 
-def monthly(scope: Scope, period: Period) -> list[tuple[str, int, int, int, Decimal]]:
+def kept_by_month(period_id: int, month: date | None = None):
+    """sales_by_month's rows as kept for a period (lms.reporting.figures)."""
+    s = PeriodSales
+    query = select(
+        s.trainee_id, s.year.label("y"), s.month.label("m"), s.n.label("n"), s.fen.label("fen")
+    ).where(s.period_id == period_id)
+    if month is not None:
+        query = query.where(s.year == month.year, s.month == month.month)
+    return query.subquery("sales_by_month")
+
+
+def monthly(
+    scope: Scope, period: Period, kept: int | None = None, in_scope=None
+) -> list[tuple[str, int, int, int, Decimal]]:
     """(month, verified sales, total fen, active sellers, median per seller) per month."""
-    found = summarise(per_seller(scope, period), keys=("y", "m"), medians=("v",), sums=("n", "v"))
+    sellers = per_seller(scope, period, kept=kept, in_scope=in_scope)
+    found = summarise(sellers, keys=("y", "m"), medians=("v",), sums=("n", "v"))
     return [
         (f"{int(y)}-{int(m):02d}", f["sum_n"], f["sum_v"], f["count"], f["median_v"])
         for (y, m), f in sorted(found.items())
     ]
 
 
-def per_seller(scope: Scope, period: Period, month: date | None = None):
+def per_seller(scope: Scope, period: Period, month=None, kept=None, in_scope=None):
     """(y, m, trainee_id, n, v): each active seller's verified sales and total of each month
-    (or of the month that begins on `month`)."""
+    (or of the month that begins on `month`), from the records or as kept (`kept`, a
+    report_periods id); `in_scope`: the scope's ids at the end, if the caller has them."""
     ids = scope.narrowed(period)
-    months = sales_by_month(scope.programme_id, period, ids, month)
-    in_scope = ids if ids is not None else select(scope.at_end(period).c.trainee_id)
+    if kept is None:
+        months = sales_by_month(scope.programme_id, period, ids, month)
+    else:
+        months = kept_by_month(kept, month)
+    if in_scope is None:
+        in_scope = ids if ids is not None else scope.ids_at_end(period)
     return (
         select(
             months.c.y,

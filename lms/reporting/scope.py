@@ -70,16 +70,15 @@ class Scope:
             .subquery("in_scope")
         )
 
+    def ids_at_end(self, period: Period):
+        """The ids of the trainees in scope as the period ended (a select)."""
+        ids = select(self.at_end(period).c.trainee_id)
+        return ids.where(ids.selected_columns[0].in_(self.villagers())) if self.village else ids
+
     def narrowed(self, period: Period):
         """The ids of a cohort's or a village's trainees as the period ended (a select), or None
         for a whole programme: what is gathered per member is gathered for these only."""
-        if not (self.cohort_id or self.village):
-            return None
-        s = self.at_end(period)
-        ids = select(s.c.trainee_id)
-        if self.village:
-            ids = ids.where(s.c.trainee_id.in_(self.villagers()))
-        return ids
+        return self.ids_at_end(period) if self.cohort_id or self.village else None
 
     def villagers(self):
         """The ids of the trainees whose profile says they live in the scope's village."""

@@ -1,4 +1,4 @@
-"""One median, on both databases: percentile_cont on PostgreSQL, ranks on SQLite."""
+"""One median, on both databases: percentile_cont on PostgreSQL, our own aggregate on SQLite."""
 
 from decimal import Decimal
 

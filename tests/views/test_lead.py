@@ -383,13 +383,19 @@ def test_dashboard_runs_a_bounded_number_of_queries(app, setup, login, count_que
             db.session.commit()
 
     base = f"/lead/programmes/{setup['mine'].id}"
+    postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     pages = {  # page → the queries it runs (session, programme, context, its own), any rows
-        url: 16,  # + the trainees' rows written once (drop if there, create, insert, drop)
-        f"{base}/trainees?indicator=sold": 6,
-        f"{base}/trainees?indicator=visited&category=ordinary": 7,  # + the sales of the rows
-        f"{base}/dashboard/equity.xlsx": 5,
+        # + the trainees' rows written once (drop if there, create, insert, analyze on
+        # PostgreSQL, drop) and the period's kept figures brought up to date (lms.reporting.
+        # figures: its row, the count out of date, three tables replaced, the commit)
+        url: 27 if postgres else 26,
+        # the figures are current (counted only), the page picked, then its rows read
+        f"{base}/trainees?indicator=sold": 11,
+        f"{base}/trainees?indicator=visited&category=ordinary": 11,
+        f"{base}/dashboard/equity.xlsx": 9,
         f"{base}/needs": 9,
     }
+    client.get(url)  # the period is kept from the first dashboard on
     add(5)
     few = {page: count_queries(lambda page=page: client.get(page))[1] for page in pages}
     add(60)
