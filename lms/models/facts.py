@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import db
+from lms.db import db, str_enum
+from lms.models.people import Gender, HouseholdCategory
 
 
 class TraineeFacts(db.Model):
@@ -121,14 +122,34 @@ class ReportPeriod(db.Model):
 
 
 class PeriodFigures(db.Model):
-    """A trainee's figures over a kept period, as computed from trainee_facts.version `version`
-    (a row of an older version is computed again before it is read)."""
+    """A trainee's row of a kept period, as lms.reporting.indicators.trainees() gives it (every
+    part), for every member of the programme by the end of the period: `in_scope` says whether
+    they were enrolled in it at the end. Computed from trainee_facts.version `version` (a row of
+    an older version is computed again before it is read)."""
 
     __tablename__ = "period_figures"
 
     period_id: Mapped[int] = mapped_column(ForeignKey("report_periods.id"), primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     version: Mapped[int]
+    in_scope: Mapped[int]
+    cohort_id: Mapped[int | None]  # the cohort now (trainee_facts)
+    since: Mapped[date]
+    village: Mapped[str] = mapped_column(String(100))
+    gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, 10))
+    category: Mapped[HouseholdCategory] = mapped_column(str_enum(HouseholdCategory))
+    age_band: Mapped[str | None] = mapped_column(String(10))
+    baseline_rung: Mapped[int]
+    baseline_income_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    rung_now: Mapped[int]
+    completed_any: Mapped[int]
+    outcome_employed: Mapped[int]
+    outcome_shop_opened: Mapped[int]
+    outcome_business_started: Mapped[int]
+    practising_eligible_90: Mapped[int]
+    practising_90: Mapped[int]
+    practising_eligible_180: Mapped[int]
+    practising_180: Mapped[int]
     climbed_to_1: Mapped[int]
     climbed_to_2: Mapped[int]
     climbed_to_3: Mapped[int]

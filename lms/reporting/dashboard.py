@@ -7,15 +7,12 @@ queries give the per-mentor, per-month and median figures. A list behind a numbe
 select, filtered by the indicator's condition, paged in SQL.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import and_, false, func, literal, select, union
 
 from lms.db import db
@@ -32,7 +29,6 @@ from lms.models import (
 from lms.permissions import assignment_is_current
 from lms.reporting import activity, figures, sales
 from lms.reporting import indicators as ind
-from lms.reporting.kept import kept_rows
 from lms.reporting.medians import summarise
 from lms.reporting.scope import Period, Scope, computed_once, rows
 
@@ -149,25 +145,9 @@ class Context:
     counted: tuple[str, ...] = ("pac", "visited", "activity")  # parts the counts join
     figures: int | None = None  # the period's kept figures (None: computed from the records)
     _counts: Counts | None = None
-    _kept: sa.Table | None = None  # the trainees' rows, written once for a whole dashboard
 
     def trainees(self, parts=ind.PARTS):
-        if self._kept is not None and set(parts) <= set(self.counted):
-            return self._kept
         return ind.trainees(self.scope, self.period, parts, self.figures)
-
-    @contextmanager
-    def kept(self) -> Iterator["Context"]:
-        """Within the block, every table reads the trainees' rows (with the counted parts)
-        from a temporary table written once, instead of each computing them again: the
-        counts, the income medians and the mentor table of one dashboard. The table is the
-        connection's own scratch (lms.reporting.kept), dropped at the end."""
-        with kept_rows(self.trainees(self.counted)) as table:
-            self._kept = table
-            try:
-                yield self
-            finally:
-                self._kept = None
 
     @property
     def counts(self) -> Counts:
@@ -185,9 +165,9 @@ class Context:
 
     def in_scope(self):
         """The ids of the trainees in scope at the end of the period (a select): read from the
-        rows kept for the dashboard, when they are."""
-        if self._kept is not None:
-            return select(self._kept.c.trainee_id)
+        period's kept rows, when they are."""
+        if self.figures is not None:
+            return select(self.trainees().c.trainee_id)
         return self.scope.ids_at_end(self.period)
 
 

@@ -58,6 +58,15 @@ TRACKED = (
     RungPromotion,
     Outcome,
 )
+# What of a profile the facts (and a period's kept rows, lms.reporting.figures) read.
+PROFILE = (
+    "village",
+    "baseline_rung",
+    "gender",
+    "household_category",
+    "birth_year",
+    "baseline_monthly_income_fen",
+)
 COLUMNS = (
     "programme_id",
     "cohort_id",
@@ -97,7 +106,7 @@ def _seen_in_flush(session: Session, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, TRACKED):
             touch(obj.trainee_id, session)
-        elif isinstance(obj, TraineeProfile) and _changed(obj, "village", "baseline_rung"):
+        elif isinstance(obj, TraineeProfile) and _changed(obj, *PROFILE):
             touch(obj.user_id, session)
         elif isinstance(obj, User) and _changed(obj, "is_active"):
             touch(obj.id, session)  # not on every login: only when the account is switched

@@ -1,8 +1,9 @@
-"""Each trainee's figures of a period, computed once and kept: the dashboard, the lists behind its
-numbers and its exports read a period's activity, practice after a course, visits, monthly sales
-and climbs from period_figures, period_sales and period_climbs instead of gathering every record
-of the period again (at 100,000 trainees that took seconds; reading the kept rows takes tens of
-milliseconds).
+"""Each trainee's row of a period, computed once and kept: the dashboard, the lists behind its
+numbers and its exports read a period's trainees (their row as lms.reporting.indicators.trainees
+gives it, every part included, for every member of the programme by the end, with whether they
+were enrolled at the end), their monthly sales and their climbs from period_figures,
+period_sales and period_climbs, instead of gathering every record of the period again (at
+100,000 trainees that took seconds; reading the kept rows takes tens of milliseconds).
 
 Kept exact by a version. Every refresh of a trainee's facts (lms.reporting.facts, in the same
 transaction as the write that changed them) adds one to trainee_facts.version; a kept row carries
@@ -20,8 +21,9 @@ of every programme current, so the first dashboard of a day finds them computed.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, literal, or_, select, update
+from sqlalchemy import and_, delete, func, literal, or_, select, text, update
 
 from lms.clock import local_today, utcnow
 from lms.db import db, insert_once
@@ -69,6 +71,10 @@ def keep(scope: Scope, period: Period) -> int:
     total, stale = counted[0], int(counted[1] or 0)
     if stale > WHOLE * total:
         _fill(scope.programme_id, period, period_id, ids)
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Statistics for the rows just written, before a page plans its reads of them
+            # (autovacuum would come to them only later).
+            db.session.execute(text(f"ANALYZE {', '.join(m.__tablename__ for m in TABLES)}"))
     elif stale:
         out_of_date = list(
             db.session.scalars(
@@ -136,19 +142,18 @@ def _fill(programme_id: int, period: Period, period_id: int, ids) -> None:
 
 def _computed(programme_id: int, period: Period, period_id: int, ids) -> dict:
     """The rows of each table for the members of `ids`, as selects (in the order written)."""
-    m = members(programme_id, period, ids)
-    version = func.coalesce(TraineeFacts.version, 0).label("version")
+    rows = ind.rows_to_keep(programme_id, period, ids).subquery()
     figures = (
-        select(literal(period_id).label("period_id"), m.c.trainee_id, version)
-        .select_from(m)
-        .outerjoin(TraineeFacts, TraineeFacts.trainee_id == m.c.trainee_id)
+        select(
+            literal(period_id).label("period_id"),
+            func.coalesce(TraineeFacts.version, 0).label("version"),
+            *rows.c,
+        )
+        .select_from(rows)
+        .outerjoin(TraineeFacts, TraineeFacts.trainee_id == rows.c.trainee_id)
     )
-    for name, part in ind.part_queries(programme_id, period, ids).items():
-        columns = [func.coalesce(part.c[c], 0).label(c) for c in ind.PART_COLUMNS[name]]
-        figures = figures.add_columns(*columns)
-        figures = figures.outerjoin(part, part.c.trainee_id == m.c.trainee_id)
     found = sales.sales_by_month(programme_id, period, ids)
-    climbs = ind.climbs_select(m, period).subquery()
+    climbs = ind.climbs_select(members(programme_id, period, ids), period).subquery()
     return {
         PeriodFigures: figures,
         PeriodSales: select(
@@ -217,6 +222,13 @@ def differences(period_id: int) -> dict[str, tuple]:
     return found
 
 
-def _whole(found) -> list[tuple[int, ...]]:
-    """Rows of whole numbers, sorted (PostgreSQL's EXTRACT gives a numeric)."""
-    return sorted(tuple(int(v) for v in row) for row in found)
+def _whole(found) -> list[tuple]:
+    """Rows in one shape, sorted: numbers as int (PostgreSQL's EXTRACT gives a numeric), enums
+    as their values."""
+
+    def plain(value):
+        if isinstance(value, Decimal | float):
+            return int(value)
+        return getattr(value, "value", value)
+
+    return sorted((tuple(plain(v) for v in row) for row in found), key=repr)

@@ -47,8 +47,37 @@ def trainees(scope: Scope, period: Period, parts=PARTS, kept: int | None = None)
     """One row per trainee in scope at the end of the period, with a column for each fact: the
     dated facts kept in programme_facts compared with the period, and the `parts` asked for
     (each one more join; a list or an export asks only for what it shows), computed from the
-    records or, given `kept` (a report_periods id), read from the figures kept for the period."""
-    s = scope.at_end(period)
+    records; or, given `kept` (a report_periods id), the whole row as kept for the period."""
+    if kept is not None:
+        return _kept(scope, period, kept)
+    query = _rows(scope.programme_id, period, scope.at_end(period), parts, scope.narrowed(period))
+    if scope.village:
+        query = query.where(query.selected_columns.village == scope.village)
+    return query.subquery("trainees_at_end")
+
+
+def rows_to_keep(programme_id: int, period: Period, ids=None):
+    """The rows lms.reporting.figures keeps: trainees()'s whole row for every member of the
+    programme by the end of the period (of `ids` only, if given), with `in_scope`."""
+    s = Scope(programme_id).at_end(period, every_member=True, ids=ids)
+    return _rows(programme_id, period, s, PARTS, ids).add_columns(s.c.in_scope)
+
+
+def _kept(scope: Scope, period: Period, kept: int):
+    f = PeriodFigures
+    query = select(*(f.__table__.c[name] for name in ROW)).where(
+        f.period_id == kept, f.in_scope == 1
+    )
+    if scope.cohort_id:
+        query = query.where(scope.enrolled_at_end(period, f.trainee_id))
+    if scope.village:
+        query = query.where(f.village == scope.village)
+    return query.subquery("trainees_at_end")
+
+
+def _rows(programme_id: int, period: Period, s, parts, ids):
+    """trainees()'s row for each row of `s` (programme_facts rows, with the cohort now), its
+    parts gathered for `ids` (a list or a select; None: every member of the programme)."""
     since, end, zero = s.c.since, period.end, literal(0)
     p = aliased(TraineeProfile)
     age = period.end.year - p.birth_year
@@ -79,32 +108,19 @@ def trainees(scope: Scope, period: Period, parts=PARTS, kept: int | None = None)
         due = date_plus(since, days) <= end
         columns.append(flag(due).label(f"practising_eligible_{days}"))
         columns.append(flag(and_(due, s.c[f"practised_{days}"])).label(f"practising_{days}"))
+    # The parts gather per member of the programme, then join the scope; a cohort or a village
+    # gathers for its own trainees only. Each is computed once (a materialised CTE on
+    # PostgreSQL): joined as a subquery, a scope the planner misjudged as one trainee re-ran the
+    # part for each of its rows.
     joins = []
-    if kept is None:  # computed from the records
-        # The parts gather per member of the programme, then join the scope; a cohort or a
-        # village gathers for its own trainees only. Each is computed once (a materialised CTE
-        # on PostgreSQL): joined as a subquery, a scope the planner misjudged as one trainee
-        # re-ran the part for each of its rows.
-        found = part_queries(scope.programme_id, period, scope.narrowed(period), parts)
-        for i, (name, sub) in enumerate(found.items()):
-            part = computed_once(select(sub), f"part_{i}")
-            joins.append(part)
-            columns.extend(func.coalesce(part.c[c], zero).label(c) for c in PART_COLUMNS[name])
-    elif parts:  # kept for the period (lms.reporting.figures)
-        f = aliased(PeriodFigures)
-        kept_row = and_(f.period_id == kept, f.trainee_id == s.c.trainee_id)
-        joins.append((f, kept_row))
-        kept_columns = (c for name in parts for c in PART_COLUMNS[name])
-        columns.extend(func.coalesce(getattr(f, c), zero).label(c) for c in kept_columns)
+    for i, (name, sub) in enumerate(part_queries(programme_id, period, ids, parts).items()):
+        part = computed_once(select(sub), f"part_{i}")
+        joins.append(part)
+        columns.extend(func.coalesce(part.c[c], zero).label(c) for c in PART_COLUMNS[name])
     query = select(*columns).select_from(s).join(p, p.user_id == s.c.trainee_id)
-    for sub in joins:
-        if isinstance(sub, tuple):
-            query = query.outerjoin(*sub)
-        else:
-            query = query.outerjoin(sub, sub.c.trainee_id == s.c.trainee_id)
-    if scope.village:
-        query = query.where(p.village == scope.village)
-    return query.subquery("trainees_at_end")
+    for part in joins:
+        query = query.outerjoin(part, part.c.trainee_id == s.c.trainee_id)
+    return query
 
 
 PART_COLUMNS = {  # each part's columns
@@ -113,6 +129,27 @@ PART_COLUMNS = {  # each part's columns
     "visited": ("visited",),
     "activity": activity.COLUMNS,
 }
+# trainees()'s row with every part, as period_figures keeps it.
+ROW = (
+    "trainee_id",
+    "cohort_id",
+    "since",
+    "village",
+    "gender",
+    "category",
+    "age_band",
+    "baseline_rung",
+    "baseline_income_fen",
+    "rung_now",
+    "completed_any",
+    *(f"outcome_{k.value}" for k in OutcomeKind),
+    *(
+        f"{name}_{days}"
+        for days in STILL_PRACTISING
+        for name in ("practising_eligible", "practising")
+    ),
+    *(c for name in PARTS for c in PART_COLUMNS[name]),
+)
 
 
 def part_queries(programme_id: int, period: Period, ids=None, parts=PARTS) -> dict:

@@ -11,7 +11,7 @@ inclusive, in local (Asia/Shanghai) dates.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from lms.clock import LOCAL_TZ
 from lms.db import db
@@ -41,17 +41,16 @@ class Scope:
     cohort_id: int | None = None
     village: str | None = None
 
-    def at_end(self, period: Period):
-        """The trainees in scope as the period ended: their programme_facts row (with `since`,
-        the first enrolment in the programme) and their cohort now. In scope: an enrolment in
-        the programme (in the cohort, if one is asked for) that began on or before the end
-        and had not ended by then. The village filter is applied by the caller (it is the
-        profile's)."""
+    def enrolled_at_end(self, period: Period, trainee_id):
+        """The condition that the trainee of the column `trainee_id` is in scope as the period
+        ended: an enrolment in the programme (in the cohort, if one is asked for) that began on
+        or before the end and had not ended by then (the village is the caller's to check: it
+        is the profile's)."""
         enrolled = (
             select(Enrollment.id)
             .join(Cohort, Cohort.id == Enrollment.cohort_id)
             .where(
-                Enrollment.trainee_id == ProgrammeFacts.trainee_id,
+                Enrollment.trainee_id == trainee_id,
                 Cohort.programme_id == self.programme_id,
                 Enrollment.enrolled_on <= period.end,
                 or_(Enrollment.left_on.is_(None), Enrollment.left_on > period.end),
@@ -59,16 +58,29 @@ class Scope:
         )
         if self.cohort_id:
             enrolled = enrolled.where(Enrollment.cohort_id == self.cohort_id)
-        return (
+        return enrolled.exists()
+
+    def at_end(self, period: Period, *, every_member: bool = False, ids=None):
+        """The trainees in scope as the period ended: their programme_facts row (with `since`,
+        the first enrolment in the programme) and their cohort now. With `every_member`, every
+        member of the programme by the end instead (of `ids` only, if given), with `in_scope`
+        1 or 0 (what lms.reporting.figures keeps)."""
+        in_scope = self.enrolled_at_end(period, ProgrammeFacts.trainee_id)
+        query = (
             select(ProgrammeFacts, TraineeFacts.cohort_id)
             .outerjoin(TraineeFacts, TraineeFacts.trainee_id == ProgrammeFacts.trainee_id)
             .where(
                 ProgrammeFacts.programme_id == self.programme_id,
                 ProgrammeFacts.since <= period.end,
-                enrolled.exists(),
             )
-            .subquery("in_scope")
         )
+        if ids is not None:
+            query = query.where(ProgrammeFacts.trainee_id.in_(ids))
+        if every_member:
+            query = query.add_columns(case((in_scope, 1), else_=0).label("in_scope"))
+        else:
+            query = query.where(in_scope)
+        return query.subquery("in_scope")
 
     def ids_at_end(self, period: Period):
         """The ids of the trainees in scope as the period ended (a select)."""

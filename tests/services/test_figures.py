@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from lms.db import db
 from lms.jobs.tick import tick
-from lms.models import PeriodFigures, PeriodSales, ReportPeriod, TraineeFacts
+from lms.models import HouseholdCategory, PeriodFigures, PeriodSales, ReportPeriod, TraineeFacts
 from lms.reporting import dashboard as dash
 from lms.reporting import figures
 from lms.reporting.scope import Period, Scope
@@ -134,3 +134,21 @@ def test_facts_check_reports_a_kept_row_changed_behind_the_apps_back(app, world)
     assert db.session.get(PeriodFigures, (again.figures, world["moved"].id)).sales == 0
     result = app.test_cli_runner().invoke(args=["facts", "check"])
     assert result.exit_code == 0 and "1 periods: 0 differ" in result.output
+
+
+def test_a_profile_change_after_a_dashboard_shows_in_the_next_one(world):  # noqa: F811
+    scope, period = Scope(world["programme"].id), PERIODS[0]
+    kept = dash.build_context(scope, period, today=TODAY, locale="zh")
+    assert kept.counts.n("all", category="monitored") == 0
+    moved = world["moved"]
+    moved.profile.household_category = HouseholdCategory.MONITORED
+    moved.profile.baseline_monthly_income_fen = 50_000
+    db.session.commit()
+    again, live = contexts(scope, period)
+    assert (
+        again.counts.n("all", category="monitored")
+        == live.counts.n("all", category="monitored")
+        == 1
+    )
+    row = db.session.get(PeriodFigures, (again.figures, moved.id))
+    assert (row.category, row.baseline_income_fen) == (HouseholdCategory.MONITORED, 50_000)
