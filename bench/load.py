@@ -204,9 +204,19 @@ def summarise(samples: list[list], errors: dict) -> dict:
         "kinds": {name: row(xs) for name, xs in sorted(kinds.items())},
         "all_pages": row(pages),
         "after_logins": row(after) if after else None,
+        "p95_ms_by_10_s": _by_slice(samples, began),
         "logins_done_after_s": round(logged_in - began, 1),
         "errors": errors,
     }
+
+
+def _by_slice(samples: list[list], began: float, width: int = 10) -> list[int]:
+    """p95 of every page (logins apart) started in each `width`-second slice of the run."""
+    slices: dict[int, list] = {}
+    for name, ms, _failed, at in samples:
+        if not name.startswith("auth:"):
+            slices.setdefault(int((at - began) // width), []).append(ms)
+    return [percentile(sorted(slices.get(i, [0])), 95) for i in range(max(slices, default=-1) + 1)]
 
 
 def run_locust(base: str, plan_: dict, *, think: bool, args, folder: Path, server) -> dict:
@@ -267,6 +277,8 @@ def print_load(label: str, summary: dict, budget: bool) -> None:
             f"{r['p95_ms']:>7.0f} {r['p99_ms']:>7.0f} {r['max_ms']:>7.0f} {r['errors']:>6} "
             f"{verdict}"
         )
+    by_slice = " ".join(f"{ms:.0f}" for ms in summary["p95_ms_by_10_s"])
+    print(f"p95 ms of every page by 10 s of the run: {by_slice}")
     cpu = summary["cpu"]
     print(
         f"CPU: gunicorn workers {cpu['gunicorn_workers_s']} s "
