@@ -8,6 +8,7 @@ from flask_babel import format_date
 
 from lms.clock import local_today
 from lms.display import format_short_date
+from lms.models import OutcomeKind, PracticeKind
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
@@ -28,3 +29,13 @@ def test_short_dates_are_flask_babels(app, language):
             datetime(2024, 2, 29, 20), "MMM d, y" if language == "en" else "y年M月d日"
         )  # a datetime is moved to China's time zone first: 1 March
         assert format_short_date(None) == ""
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_labels_remembered_once_translated_read_as_translated_in_each_language(app, language):
+    # Two enums share the value "shop_opened": each keeps its own label (in Chinese they differ).
+    with app.test_request_context():
+        session["locale"] = language
+        for _ in range(2):  # translated, then remembered
+            for kind in (*PracticeKind, *OutcomeKind):
+                assert kind.label == str(type(kind).labels[kind]), kind
