@@ -17,22 +17,28 @@ from lms.models.people import User
 class Channel(Labelled):
     WECHAT_MOMENTS = "wechat_moments"
     WECHAT_GROUP = "wechat_group"
+    WECHAT_CHANNELS = "wechat_channels"  # 视频号
+    WECHAT_SHOP = "wechat_shop"  # 微信小店
     DOUYIN = "douyin"
     KUAISHOU = "kuaishou"
     TAOBAO = "taobao"
     PINDUODUO = "pinduoduo"
     COMMUNITY_GROUP_BUYING = "community_group_buying"
+    MARKET_STALL = "market_stall"  # a stall at the village or town market
     OTHER = "other"
 
 
 CHANNEL_LABELS = {
     Channel.WECHAT_MOMENTS: _l("微信朋友圈"),
     Channel.WECHAT_GROUP: _l("微信群"),
+    Channel.WECHAT_CHANNELS: _l("视频号"),
+    Channel.WECHAT_SHOP: _l("微信小店"),
     Channel.DOUYIN: _l("抖音"),
     Channel.KUAISHOU: _l("快手"),
     Channel.TAOBAO: _l("淘宝"),
     Channel.PINDUODUO: _l("拼多多"),
     Channel.COMMUNITY_GROUP_BUYING: _l("社区团购"),
+    Channel.MARKET_STALL: _l("线下集市摆摊"),
     Channel.OTHER: _l("其他"),
 }
 Channel.labels = CHANNEL_LABELS

@@ -289,6 +289,19 @@ def test_bad_input_is_explained_next_to_the_field_keeps_what_was_typed_and_store
         assert count(PracticeRecord) == 0
 
 
+@pytest.mark.parametrize(
+    ("channel", "shown"),
+    [("wechat_channels", "视频号"), ("wechat_shop", "微信小店"), ("market_stall", "线下集市摆摊")],
+)
+def test_a_sale_on_wechat_channels_a_wechat_shop_or_a_market_stall(app, me, channel, shown):
+    form = me.get("/learn/practice/new").get_data(as_text=True)
+    assert f'<option value="{channel}">{shown}</option>' in form
+    assert me.post("/learn/practice/new", data=sale(channel=channel)).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(PracticeRecord.channel)) == channel
+    assert shown in me.get("/learn/practice").get_data(as_text=True)
+
+
 def test_practice_task_links_to_the_record_it_asks_for(app, me, trainee):
     with app.app_context():
         from lms.models import Course
