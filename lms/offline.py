@@ -93,6 +93,7 @@ def service_worker():
         url_for("pending"),
         asset_url("css/app.css"),
         asset_url("js/offline.js"),
+        asset_url("js/read-aloud.js"),
         asset_url("js/vendor/idb-keyval.js"),
         asset_url("icons/icon-192.png"),
         url_for("favicon"),

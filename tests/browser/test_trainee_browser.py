@@ -3,7 +3,7 @@
 import re
 
 from lms.clock import local_today
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, open_page, screenshot
 
 
 def test_trainee_reads_a_lesson_answers_a_quiz_and_logs_a_sale(live_server, phone):
@@ -48,3 +48,41 @@ def test_trainee_reads_a_lesson_answers_a_quiz_and_logs_a_sale(live_server, phon
     assert f"{today.year}年{today.month}月" in page.locator("table.totals").inner_text()
     assert "¥45.50" in page.locator("table.totals").inner_text()
     screenshot(page, "trainee-practice-360")
+
+
+SPEECH_STUB = """
+window.__spoken = []; window.__cancelled = 0;
+function Utterance(text) { this.text = text; }
+Object.defineProperty(window, "SpeechSynthesisUtterance", {value: Utterance});
+Object.defineProperty(window, "speechSynthesis", {value: {
+  speak: function (u) { window.__spoken.push({text: u.text, lang: u.lang, rate: u.rate}); },
+  cancel: function () { window.__cancelled += 1; },
+}});
+"""
+
+
+def test_a_lesson_is_read_aloud_by_the_phones_speech_engine(live_server, browser, phone):
+    # Without JavaScript the button is not there to press (the page is the same as before).
+    log_in(phone, live_server, "13900000002")
+    phone.click("text=继续学习")
+    assert phone.locator("p.read-aloud").is_hidden()
+    lesson_url = phone.url
+
+    # With it, the phone's engine (stood in for here: a test browser has no voices) is given
+    # the lesson a paragraph at a time, in Chinese, and can be stopped.
+    page = open_page(browser, js=True)
+    page.add_init_script(SPEECH_STUB)
+    log_in(page, live_server, "13900000002")
+    page.goto(lesson_url)
+    button = page.locator("p.read-aloud button")
+    assert button.inner_text() == "读给我听" and button.get_attribute("aria-pressed") == "false"
+    button.click()
+    spoken = page.evaluate("window.__spoken")
+    article = page.locator("article.lesson").inner_text()
+    assert len(spoken) > 1 and all(s["lang"] == "zh-CN" and s["rate"] == 0.9 for s in spoken)
+    assert spoken[0]["text"] in article and spoken[-1]["text"] in article
+    assert button.inner_text() == "停止朗读" and button.get_attribute("aria-pressed") == "true"
+    button.click()
+    assert button.inner_text() == "读给我听" and page.evaluate("window.__cancelled") >= 2
+    assert len(page.evaluate("window.__spoken")) == len(spoken)  # stopped, nothing more queued
+    page.context.close()
