@@ -210,3 +210,16 @@ def lesson_image(course_slug: str, filename: str):
         abort(404)
     folder = Path(current_app.config["CURRICULA_PATH"]) / "courses" / course_slug / "img"
     return send_from_directory(folder, filename, max_age=86400)
+
+
+AUDIO_TYPES = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".m4a": "audio/mp4", ".aac": "audio/aac"}
+
+
+@bp.get("/audio/<course_slug>/<filename>")
+def lesson_audio(course_slug: str, filename: str):
+    """Recordings of lessons read aloud, straight from the curriculum folder."""
+    kind = AUDIO_TYPES.get(Path(filename).suffix.lower())
+    if not SLUG.match(course_slug) or kind is None:
+        abort(404)
+    folder = Path(current_app.config["CURRICULA_PATH"]) / "courses" / course_slug / "audio"
+    return send_from_directory(folder, filename, mimetype=kind, max_age=86400)

@@ -161,6 +161,7 @@ class Lesson(Versioned, Bilingual, db.Model):
     minutes: Mapped[int]
     body_md: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)  # rendered and sanitised once, at import
+    audio: Mapped[str | None] = mapped_column(String(120))  # a recording, in the course's audio/
 
     course: Mapped[Course] = relationship()
     quiz_items: Mapped[list["QuizItem"]] = relationship(

@@ -261,3 +261,29 @@ def test_shipped_practice_tasks_and_quiz_types(shipped):
         lesson.practice.kind for c in shipped.courses for lesson in c.lessons if lesson.practice
     }
     assert {"sale", "livestream", "short_video", "shop_opened", "product_listing"} <= task_kinds
+
+
+def test_a_lesson_may_name_a_small_recording_of_itself(tree):
+    course = tree / "courses" / "basics" / "course.yaml"
+    edit(
+        course,
+        "    title: {zh: 充电, en: Charging}\n",
+        "    title: {zh: 充电, en: Charging}\n    audio: audio/charge.opus\n",
+    )
+    audio = tree / "courses" / "basics" / "audio"
+    line = line_of(course, "audio:")
+    where = f"curricula/courses/basics/course.yaml:{line}"
+    assert problems(tree) == [f"{where}: lesson audio file 'audio/charge.opus' is missing"]
+    audio.mkdir()
+    (audio / "charge.opus").write_bytes(b"OggS" + bytes(2 * 1024 * 1024))
+    assert problems(tree) == [
+        f"{where}: lesson audio 'audio/charge.opus' is 2048 KB; the limit is 1024 KB"
+    ]
+    (audio / "charge.opus").write_bytes(b"OggS" + bytes(1000))
+    assert problems(tree) == []
+    assert load_tree(tree)[0].courses[0].lessons[0].audio == "audio/charge.opus"
+    for wrong in ("charge.opus", "audio/charge.mp3", "audio/../course.yaml", "42"):
+        edit(course, f"audio: {'audio/charge.opus'}", f"audio: {wrong}")
+        found = problems(tree)
+        assert len(found) == 1 and "lesson audio must be an .opus/.ogg/.m4a/.aac file" in found[0]
+        edit(course, f"audio: {wrong}", "audio: audio/charge.opus")

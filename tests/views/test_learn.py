@@ -3,6 +3,7 @@
 import gc
 import io
 import re
+import shutil
 import warnings
 from datetime import timedelta
 
@@ -420,3 +421,35 @@ def test_lesson_pictures_stay_inside_the_curriculum(me):
     assert me.get("/learn/img/../ladder.yaml").status_code == 404
     assert me.get("/learn/img/basics/../course.yaml").status_code == 404
     assert me.get("/learn/img/Basics!/charger.png").status_code == 404
+
+
+def test_a_lesson_with_a_recording_offers_it_and_serves_it_from_the_curriculum(
+    app, me, tmp_path, monkeypatch
+):
+    from lms.services import curricula
+    from tests.conftest import MINI_CURRICULUM
+
+    root = tmp_path / "curricula"
+    shutil.copytree(MINI_CURRICULUM, root)
+    course = root / "courses" / "basics" / "course.yaml"
+    text = course.read_text(encoding="utf-8")
+    course.write_text(
+        text.replace("    minutes: 10\n", "    minutes: 10\n    audio: audio/charge.opus\n", 1),
+        encoding="utf-8",
+    )
+    (root / "courses" / "basics" / "audio").mkdir()
+    (root / "courses" / "basics" / "audio" / "charge.opus").write_bytes(b"OggS" + bytes(300))
+    monkeypatch.setitem(app.config, "CURRICULA_PATH", str(root))
+    with app.app_context():
+        curricula.import_tree(root)
+        db.session.commit()
+    page = me.get("/learn/lessons/basics-charge").get_data(as_text=True)
+    assert '<audio controls preload="none" src="/learn/audio/basics/charge.opus">' in page
+    assert "听老师读这一课" in page
+    assert "<audio" not in me.get("/learn/lessons/basics-wifi").get_data(as_text=True)
+    heard = me.get("/learn/audio/basics/charge.opus")
+    assert heard.status_code == 200 and heard.mimetype == "audio/ogg"
+    assert heard.data.startswith(b"OggS")
+    heard.close()
+    for outside in ("basics/../course.yaml", "basics/charge.mp3", "Basics!/charge.opus"):
+        assert me.get(f"/learn/audio/{outside}").status_code == 404

@@ -164,6 +164,7 @@ def import_tree(path: Path) -> ImportReport:
                     "minutes": lesson_spec.minutes,
                     "body_md": lesson_spec.body,
                     "body_html": lesson_markdown.render(lesson_spec.body, image_prefix),
+                    "audio": (lesson_spec.audio or "").removeprefix("audio/") or None,
                 },
                 course_id=course_rows[spec.slug].id,
             )

@@ -9,6 +9,8 @@ from lms.services.curricula import lesson_markdown
 from lms.services.curricula.yamlfile import Checker, Node, Seq
 
 MAX_IMAGE_BYTES = 60 * 1024
+MAX_AUDIO_BYTES = 1024 * 1024  # about 8 minutes of speech as 16 kbit/s Opus
+AUDIO_FILE = re.compile(r"^audio/[A-Za-z0-9._-]+\.(?:opus|ogg|m4a|aac)$")
 LETTERS = "ABCDEF"
 
 
@@ -41,6 +43,7 @@ class LessonSpec:
     body: str
     quiz: list[QuizSpec]
     practice: PracticeSpec | None
+    audio: str | None = None  # a recording of the lesson read aloud: audio/<name> in the folder
 
 
 def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSpec]:
@@ -55,7 +58,7 @@ def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSp
             check.report(line, "each lesson must be a mapping")
             continue
         complete = check.fields(
-            item, "lesson", {"slug", "title", "minutes"}, {"body", "quiz", "practice"}
+            item, "lesson", {"slug", "title", "minutes"}, {"body", "quiz", "practice", "audio"}
         )
         slug = check.slug(item, "slug", "lesson")
         if slug in lesson_slugs:
@@ -70,6 +73,7 @@ def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSp
         body = _load_body(check, folder, item, slug)
         quiz = _load_quiz(check, item)
         practice = _load_practice(check, item, task_slugs) if "practice" in item else None
+        audio = _check_audio(check, folder, item) if "audio" in item else None
         if (
             complete
             and slug
@@ -78,9 +82,32 @@ def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSp
             and body is not None
             and quiz is not None
             and (practice is not None or "practice" not in item)
+            and (audio is not None or "audio" not in item)
         ):
-            lessons.append(LessonSpec(slug, title, minutes, body, quiz, practice))
+            lessons.append(LessonSpec(slug, title, minutes, body, quiz, practice, audio))
     return lessons if len(lessons) == len(items) else []
+
+
+def _check_audio(check: Checker, folder: Path, item: Node) -> str | None:
+    """The lesson's recording, if it names a small audio file of the course's audio/ folder."""
+    name, line = item.get("audio"), check.line_of(item, "audio")
+    if not isinstance(name, str) or not AUDIO_FILE.match(name):
+        check.report(
+            line, f"lesson audio must be an .opus/.ogg/.m4a/.aac file in audio/, got {name!r}"
+        )
+        return None
+    path = folder / name
+    if not path.is_file():
+        check.report(line, f"lesson audio file '{name}' is missing")
+        return None
+    if path.stat().st_size > MAX_AUDIO_BYTES:
+        check.report(
+            line,
+            f"lesson audio '{name}' is {path.stat().st_size // 1024} KB; "
+            f"the limit is {MAX_AUDIO_BYTES // 1024} KB",
+        )
+        return None
+    return name
 
 
 def _load_body(check: Checker, folder: Path, item: Node, slug: str | None) -> str | None:
