@@ -287,3 +287,52 @@ def test_a_lesson_may_name_a_small_recording_of_itself(tree):
         found = problems(tree)
         assert len(found) == 1 and "lesson audio must be an .opus/.ogg/.m4a/.aac file" in found[0]
         edit(course, f"audio: {wrong}", "audio: audio/charge.opus")
+
+
+GLOSSARY = """terms:
+  - term: 朋友圈
+    meaning: {zh: 微信里发给好友看的地方, en: WeChat Moments}
+  - term: 无线局域网
+    meaning: {zh: 家里的无线网络, en: Wi-Fi}
+  - term: 充电器
+    meaning: {zh: 给手机充电的插头, en: charger}
+"""
+
+
+def test_every_glossary_term_is_explained_where_a_learner_first_meets_it(tree):
+    (tree / "glossary.yaml").write_text(GLOSSARY, encoding="utf-8")
+    wifi = tree / "courses" / "basics" / "basics-wifi.md"
+    post = tree / "courses" / "selling" / "selling-first-post.md"
+    charge = tree / "courses" / "basics" / "basics-charge.md"
+    # 充电器 and 无线局域网 are first met unexplained (basics, in lesson order); 朋友圈 is first
+    # met in the later course, also unexplained.
+    found = problems(tree)
+    assert [p.split(": ")[0] for p in found] == [
+        "curricula/courses/basics/basics-charge.md:1",
+        "curricula/courses/basics/basics-wifi.md:1",
+        "curricula/courses/selling/selling-first-post.md:1",
+    ]
+    assert "'充电器' is first used here without saying what it is" in found[0]
+    assert "给手机充电的插头" in found[0] and "充电器（…）" in found[0]
+    # Explained at the first use, in each of the ways lessons do; later uses need nothing.
+    edit(charge, "把充电器插到插座上。", "把充电器（给手机充电的插头）插到插座上。\n\n再用充电器。")
+    edit(wifi, "点**无线局域网**，", "点**无线局域网**，无线局域网就是家里的无线网络，")
+    post.write_text("## 朋友圈：好友都能看到的地方\n\n拍三张照片，发到朋友圈。", encoding="utf-8")
+    assert problems(tree) == []
+    # Explained only after the first use is not explained where the learner met it.
+    post.write_text("拍三张照片，发到朋友圈。\n\n这叫朋友圈。", encoding="utf-8")
+    assert [p.split(": ")[0] for p in problems(tree)] == [
+        "curricula/courses/selling/selling-first-post.md:1"
+    ]
+
+
+def test_a_glossary_term_twice_or_without_a_meaning_is_a_problem(tree):
+    (tree / "glossary.yaml").write_text(
+        GLOSSARY + "  - term: 朋友圈\n    meaning: {zh: 又一次, en: again}\n  - term: 设置\n",
+        encoding="utf-8",
+    )
+    found = [p for p in problems(tree) if p.startswith("curricula/glossary.yaml")]
+    assert found == [
+        "curricula/glossary.yaml:8: duplicate term '朋友圈'",
+        "curricula/glossary.yaml:10: term is missing 'meaning'",
+    ]

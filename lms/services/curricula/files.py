@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lms.models.curriculum import Dimension, PracticeKind
+from lms.services.curricula.glossary import check_glossary, load_glossary
 from lms.services.curricula.lessons import LessonSpec, load_lessons
 from lms.services.curricula.quizbalance import check_quiz_balance
 from lms.services.curricula.yamlfile import Checker, Node, Problem, Seq
@@ -78,7 +79,20 @@ def load_tree(root: Path) -> tuple[Tree, list[Problem]]:
     _load_ladder(root, problems, tree, course_lines)
     quiz = [q for course in tree.courses for lesson in course.lessons for q in lesson.quiz]
     check_quiz_balance(quiz, problems)
+    check_glossary(load_glossary(root, problems), list(_lessons_in_order(tree, root)), problems)
     return tree, sorted(set(problems))
+
+
+def _lessons_in_order(tree: Tree, root: Path):
+    """(text file, its name in reports, body) of every lesson, in learning order."""
+    tiers = [t.slug for t in tree.tiers]
+    courses = sorted(
+        tree.courses, key=lambda c: (tiers.index(c.tier) if c.tier in tiers else 99, c.order)
+    )
+    for course in courses:
+        for lesson in course.lessons:
+            name = Checker(lesson.body_file, root, []).name
+            yield lesson.body_file, name, lesson.body
 
 
 def _load_tiers(root: Path, problems: list[Problem], tree: Tree) -> set[str]:

@@ -44,6 +44,7 @@ class LessonSpec:
     quiz: list[QuizSpec]
     practice: PracticeSpec | None
     audio: str | None = None  # a recording of the lesson read aloud: audio/<name> in the folder
+    body_file: Path | None = None  # where the text is (for the tree-wide checks)
 
 
 def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSpec]:
@@ -84,7 +85,8 @@ def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSp
             and (practice is not None or "practice" not in item)
             and (audio is not None or "audio" not in item)
         ):
-            lessons.append(LessonSpec(slug, title, minutes, body, quiz, practice, audio))
+            body_file = folder / (item.get("body") or f"{slug}.md")
+            lessons.append(LessonSpec(slug, title, minutes, body, quiz, practice, audio, body_file))
     return lessons if len(lessons) == len(items) else []
 
 
