@@ -65,15 +65,12 @@ class Client:
         assert self.post("/login", {"phone": user.phone, "password": PASSWORD}) == 302
 
     def get(self, path: str) -> int:
-        try:
-            with self.opener.open(self.base + path, timeout=60) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            error.close()
-            return error.code
+        return self._status(path, None)
 
     def post(self, path: str, data: dict) -> int:
-        body = urllib.parse.urlencode(data, doseq=True).encode()
+        return self._status(path, urllib.parse.urlencode(data, doseq=True).encode())
+
+    def _status(self, path: str, body: bytes | None) -> int:
         try:
             with self.opener.open(self.base + path, body, timeout=60) as response:
                 return response.status

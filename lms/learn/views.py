@@ -206,10 +206,7 @@ def quiz(slug: str):
 @bp.get("/img/<course_slug>/<filename>")
 def lesson_image(course_slug: str, filename: str):
     """Pictures used by lessons, straight from the curriculum folder."""
-    if not SLUG.match(course_slug):
-        abort(404)
-    folder = Path(current_app.config["CURRICULA_PATH"]) / "courses" / course_slug / "img"
-    return send_from_directory(folder, filename, max_age=86400)
+    return _from_course_folder(course_slug, "img", filename)
 
 
 AUDIO_TYPES = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".m4a": "audio/mp4", ".aac": "audio/aac"}
@@ -219,7 +216,14 @@ AUDIO_TYPES = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".m4a": "audio/mp4", "
 def lesson_audio(course_slug: str, filename: str):
     """Recordings of lessons read aloud, straight from the curriculum folder."""
     kind = AUDIO_TYPES.get(Path(filename).suffix.lower())
-    if not SLUG.match(course_slug) or kind is None:
+    if kind is None:
         abort(404)
-    folder = Path(current_app.config["CURRICULA_PATH"]) / "courses" / course_slug / "audio"
-    return send_from_directory(folder, filename, mimetype=kind, max_age=86400)
+    return _from_course_folder(course_slug, "audio", filename, mimetype=kind)
+
+
+def _from_course_folder(course_slug: str, folder: str, filename: str, **options):
+    """A file of a course's folder under the curricula (never anything outside it)."""
+    if not SLUG.match(course_slug):
+        abort(404)
+    path = Path(current_app.config["CURRICULA_PATH"]) / "courses" / course_slug / folder
+    return send_from_directory(path, filename, max_age=86400, **options)

@@ -376,16 +376,15 @@ def listing(ctx: Context, indicator: str, arg, groups: dict, *, offset: int, lim
     if not page:
         return db.session.scalar(select(func.count()).select_from(picked)), []
     total, ids = page[0].total_, [row.trainee_id for row in page]
-    # The sales of the rows shown: kept with the period's figures, or gathered for these only.
-    kept_sales = ctx.figures is not None or "activity" in parts
-    shown = ctx.trainees(tuple(dict.fromkeys((*parts, "activity"))) if kept_sales else parts)
     found = rows(
-        select(shown, User.name, User.phone)
-        .join(User, User.id == shown.c.trainee_id)
-        .where(shown.c.trainee_id.in_(ids))
+        select(t, User.name, User.phone)
+        .join(User, User.id == t.c.trainee_id)
+        .where(t.c.trainee_id.in_(ids))
     ).all()
     found.sort(key=lambda row: ids.index(row.trainee_id))
-    if kept_sales:
+    # The sales of the rows shown: in their rows already (kept for the period, or a part the
+    # condition read), else gathered for these only.
+    if "sales" in t.c:
         return total, found
     sales_of = activity.per_trainee(ctx.scope.programme_id, ctx.period, ids)
     sold = {row.trainee_id: row for row in rows(select(sales_of)).all()}

@@ -58,35 +58,29 @@ def keep(scope: Scope, period: Period) -> int:
     ids = scope.narrowed(period)
     m = members(scope.programme_id, period, ids)
     f, t = PeriodFigures, TraineeFacts
-    version = func.coalesce(t.version, 0)
-    counted = db.session.execute(
-        select(
-            func.count(),
-            func.sum(ind.flag(or_(f.trainee_id.is_(None), f.version != version))),
+    out_of_date = or_(f.trainee_id.is_(None), f.version != func.coalesce(t.version, 0))
+
+    def checked(*columns):  # every member beside their kept row and their facts' version
+        return (
+            select(*columns)
+            .select_from(m)
+            .outerjoin(t, t.trainee_id == m.c.trainee_id)
+            .outerjoin(f, and_(f.period_id == period_id, f.trainee_id == m.c.trainee_id))
         )
-        .select_from(m)
-        .outerjoin(t, t.trainee_id == m.c.trainee_id)
-        .outerjoin(f, and_(f.period_id == period_id, f.trainee_id == m.c.trainee_id))
-    ).one()
-    total, stale = counted[0], int(counted[1] or 0)
-    if stale > WHOLE * total:
+
+    total, stale = db.session.execute(checked(func.count(), func.sum(ind.flag(out_of_date)))).one()
+    if (stale or 0) > WHOLE * total:
         _fill(scope.programme_id, period, period_id, ids)
         if db.session.get_bind().dialect.name == "postgresql":
             # Statistics for the rows just written, before a page plans its reads of them
             # (autovacuum would come to them only later).
-            db.session.execute(text(f"ANALYZE {', '.join(m.__tablename__ for m in TABLES)}"))
+            names = ", ".join(model.__tablename__ for model in TABLES)
+            db.session.execute(text(f"ANALYZE {names}"))
     elif stale:
-        out_of_date = list(
-            db.session.scalars(
-                select(m.c.trainee_id)
-                .outerjoin(t, t.trainee_id == m.c.trainee_id)
-                .outerjoin(f, and_(f.period_id == period_id, f.trainee_id == m.c.trainee_id))
-                .where(or_(f.trainee_id.is_(None), f.version != version))
-                .order_by(m.c.trainee_id)
-            )
-        )
-        for i in range(0, len(out_of_date), CHUNK):
-            _fill(scope.programme_id, period, period_id, out_of_date[i : i + CHUNK])
+        found = checked(m.c.trainee_id).where(out_of_date).order_by(m.c.trainee_id)
+        trainee_ids = list(db.session.scalars(found))
+        for i in range(0, len(trainee_ids), CHUNK):
+            _fill(scope.programme_id, period, period_id, trainee_ids[i : i + CHUNK])
     db.session.commit()
     return period_id
 

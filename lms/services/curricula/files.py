@@ -84,15 +84,14 @@ def load_tree(root: Path) -> tuple[Tree, list[Problem]]:
 
 
 def _lessons_in_order(tree: Tree, root: Path):
-    """(text file, its name in reports, body) of every lesson, in learning order."""
+    """(its text file's name in reports, its text) of every lesson, in learning order."""
     tiers = [t.slug for t in tree.tiers]
     courses = sorted(
         tree.courses, key=lambda c: (tiers.index(c.tier) if c.tier in tiers else 99, c.order)
     )
     for course in courses:
         for lesson in course.lessons:
-            name = Checker(lesson.body_file, root, []).name
-            yield lesson.body_file, name, lesson.body
+            yield Checker(lesson.body_file, root, []).name, lesson.body
 
 
 def _load_tiers(root: Path, problems: list[Problem], tree: Tree) -> set[str]:
