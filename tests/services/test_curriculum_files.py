@@ -134,6 +134,71 @@ def test_missing_and_oversized_images(tree):
     )
 
 
+FIGURE = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 200">'
+    "<title>充电器插在插座上</title>{}"
+    '<rect x="10" y="10" width="100" height="60" fill="#eee"/><text x="20" y="40">插座</text>'
+    "</svg>"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (FIGURE.format(""), []),
+        (
+            FIGURE.format("<script>alert(1)</script>"),
+            ["SVG element <script> is not allowed (shapes and text only)"],
+        ),
+        (
+            FIGURE.format('<g onclick="alert(1)"/>'),
+            ["SVG attribute onclick= is not allowed (no script)"],
+        ),
+        (
+            FIGURE.format(
+                '<use xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="https://x.cn/a.svg#b"/>'
+            ),
+            ["SVG link 'https://x.cn/a.svg#b' leaves the file (only #id is allowed)"],
+        ),
+        (
+            FIGURE.format(
+                '<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">hi</p></foreignObject>'
+            ),
+            [
+                "SVG element <foreignObject> is not allowed (shapes and text only)",
+                "SVG element <{http://www.w3.org/1999/xhtml}p> is not allowed "
+                "(shapes and text only)",
+            ],
+        ),
+        (
+            FIGURE.format('<rect fill="url(https://x.cn/a)"/><rect fill="url(#shade)"/>'),
+            ["SVG attribute fill='url(https://x.cn/a)' is not allowed"],
+        ),
+        (
+            FIGURE.format("")
+            .replace("<title>充电器插在插座上</title>", "")
+            .replace(' viewBox="0 0 320 200"', ""),
+            [
+                "SVG must say what it shows in a <title> right under <svg>",
+                "SVG needs a viewBox so that it scales to the phone's width",
+            ],
+        ),
+        ('<!DOCTYPE svg [<!ENTITY a "b">]><svg/>', ["SVG must not declare a DOCTYPE or entities"]),
+        ("<svg", None),
+    ],
+)
+def test_figures_drawn_as_svg_hold_shapes_and_text_only(tree, content, expected):
+    edit(tree / "courses" / "basics" / "basics-charge.md", "(img/charger.png)", "(img/charger.svg)")
+    (tree / "courses" / "basics" / "img" / "charger.svg").write_text(content, encoding="utf-8")
+    line = line_of(tree / "courses" / "basics" / "basics-charge.md", "img/charger.svg")
+    found = problems(tree)
+    if expected is None:
+        assert len(found) == 1 and "SVG is not well-formed XML" in found[0]
+        return
+    where = f"curricula/courses/basics/basics-charge.md:{line}: image 'img/charger.svg': "
+    assert found == [where + message for message in expected]
+
+
 @pytest.mark.parametrize(
     ("unsafe", "expected"),
     [
@@ -153,7 +218,7 @@ def test_missing_and_oversized_images(tree):
         (
             "![外链](https://example.com/a.png)",
             [
-                "picture 'https://example.com/a.png' must be a .jpg/.png/.webp file in the "
+                "picture 'https://example.com/a.png' must be a .jpg/.png/.webp/.svg file in the "
                 "course's img/ folder (nothing is loaded from outside the server)"
             ],
         ),

@@ -423,6 +423,39 @@ def test_lesson_pictures_stay_inside_the_curriculum(me):
     assert me.get("/learn/img/Basics!/charger.png").status_code == 404
 
 
+def test_a_lesson_figure_drawn_as_svg_is_lazy_and_runs_nothing_opened_on_its_own(
+    app, me, tmp_path, monkeypatch
+):
+    from lms.services import curricula
+    from tests.conftest import MINI_CURRICULUM
+
+    root = tmp_path / "curricula"
+    shutil.copytree(MINI_CURRICULUM, root)
+    body = root / "courses" / "basics" / "basics-charge.md"
+    body.write_text(
+        body.read_text(encoding="utf-8").replace("(img/charger.png)", "(img/charger.svg)"),
+        encoding="utf-8",
+    )
+    (root / "courses" / "basics" / "img" / "charger.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>充电</title>'
+        '<rect width="5" height="5"/></svg>',
+        encoding="utf-8",
+    )
+    monkeypatch.setitem(app.config, "CURRICULA_PATH", str(root))
+    with app.app_context():
+        curricula.import_tree(root)
+        db.session.commit()
+    page = me.get("/learn/lessons/basics-charge").get_data(as_text=True)
+    assert 'src="/learn/img/basics/charger.svg"' in page
+    assert 'loading="lazy"' in page
+    figure = me.get("/learn/img/basics/charger.svg")
+    assert figure.status_code == 200
+    assert figure.mimetype == "image/svg+xml"
+    assert figure.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert b"<title>" in figure.get_data()
+    figure.close()
+
+
 def test_a_lesson_with_a_recording_offers_it_and_serves_it_from_the_curriculum(
     app, me, tmp_path, monkeypatch
 ):

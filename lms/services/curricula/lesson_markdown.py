@@ -42,7 +42,7 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     "td": {"align"},
 }
-IMAGE_SRC = re.compile(r"^img/[A-Za-z0-9._-]+\.(?:jpe?g|png|webp)$")
+IMAGE_SRC = re.compile(r"^img/[A-Za-z0-9._-]+\.(?:jpe?g|png|webp|svg)$")
 SAFE_LINK = re.compile(r"^(?:https?://|mailto:|tel:|/|#)")
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lms.models.curriculum import PracticeKind, QuizKind
-from lms.services.curricula import lesson_markdown
+from lms.services.curricula import lesson_markdown, svgcheck
 from lms.services.curricula.yamlfile import Checker, Node, Seq
 
 MAX_IMAGE_BYTES = 60 * 1024
@@ -133,7 +133,7 @@ def _load_body(check: Checker, folder: Path, item: Node, slug: str | None) -> st
     for construct in unsafe:
         if construct.startswith("<img src="):
             message = (
-                f"picture {construct[9:-1]} must be a .jpg/.png/.webp file in the course's "
+                f"picture {construct[9:-1]} must be a .jpg/.png/.webp/.svg file in the course's "
                 "img/ folder (nothing is loaded from outside the server)"
             )
         else:
@@ -150,6 +150,9 @@ def _load_body(check: Checker, folder: Path, item: Node, slug: str | None) -> st
                 f"image '{image}' is {image_path.stat().st_size // 1024} KB; "
                 f"the limit is {MAX_IMAGE_BYTES // 1024} KB",
             )
+        elif image_path.suffix == ".svg":
+            for problem in svgcheck.problems(image_path.read_bytes()):
+                md.report(image_line, f"image '{image}': {problem}")
     return body if not unsafe else None
 
 
