@@ -59,7 +59,7 @@ def home():
         cohorts=cohorts,
         cohort_id=cohort_id,
         village=village,
-        pending=caseload.pending_records(acting_user()),
+        pending=caseload.pending_records(rows),
         form=ConfirmForm(),
         Need=caseload.Need,
         files=files,  # each trainee's file, built once for the row and for `keep`
