@@ -8,4 +8,4 @@ from lms.permissions import guard_blueprint
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 guard_blueprint(bp, Role.MENTOR)
 
-from . import views  # noqa: E402, F401  (the routes on bp)
+from . import tracks, views  # noqa: E402, F401  (the routes on bp)

@@ -114,3 +114,11 @@ class OutcomeForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(k.value, k.label) for k in OutcomeKind]
+
+
+class TrackForm(FlaskForm):
+    """The trainee's track (分类培训); the choices are checked by the service, so a value the
+    list never offered gets a clear message, not a form error."""
+
+    track = StringField(_l("培训方向"))
+    version = HiddenField()

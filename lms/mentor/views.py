@@ -15,7 +15,7 @@ from lms.forms import ConfirmForm, posted_version
 from lms.inputs import small_int, to_id
 from lms.models import FollowUpVisit, PracticeRecord
 from lms.permissions import acting_user, get_assigned_trainee_or_404, is_assigned
-from lms.services import caseload, ladder, learning, practice_photos, schedule, visits
+from lms.services import caseload, ladder, learning, practice_photos, schedule, tracks, visits
 from lms.services import signoff as rungs
 
 from . import bp
@@ -90,6 +90,7 @@ def trainee(trainee_id: int):
         visits_for_signoff=rungs.signoff_visits(acting_user(), trainee, today),
         form=ConfirmForm(),
         now_editable=lambda v: visits.can_edit_visit(acting_user(), v),
+        tracks=tracks.current_tracks(),
     )
 
 

@@ -11,6 +11,7 @@ from lms.models.curriculum import (
     QuizKind,
     Rung,
     RungPracticeRequirement,
+    RungRouteCourse,
     Tier,
 )
 from lms.models.facts import (
@@ -47,6 +48,7 @@ from lms.models.people import (
 from lms.models.practice import LIVE_STATUSES, Channel, PracticeRecord, RecordStatus
 from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
 from lms.models.progress import CourseCompletion, LessonProgress, QuizAttempt
+from lms.models.tracks import Track, TrackKind
 
 __all__ = [
     "TraineeFacts",
@@ -82,6 +84,9 @@ __all__ = [
     "QuizKind",
     "Rung",
     "RungPracticeRequirement",
+    "RungRouteCourse",
+    "Track",
+    "TrackKind",
     "Tier",
     "AuditEvent",
     "Job",

@@ -52,6 +52,8 @@ class PracticeKind(Labelled):
     SHORT_VIDEO = "short_video"
     SHOP_OPENED = "shop_opened"
     PRODUCT_LISTING = "product_listing"
+    TAUGHT_OTHERS = "taught_others"  # 带教: taught someone else to sell online
+    COOPERATIVE_WORK = "cooperative_work"  # 合作社, joint supply, bringing other farmers in
 
 
 PRACTICE_KIND_LABELS = {
@@ -60,6 +62,8 @@ PRACTICE_KIND_LABELS = {
     PracticeKind.SHORT_VIDEO: _l("短视频"),
     PracticeKind.SHOP_OPENED: _l("开网店"),
     PracticeKind.PRODUCT_LISTING: _l("商品上架/发布"),
+    PracticeKind.TAUGHT_OTHERS: _l("带教：教会别人"),
+    PracticeKind.COOPERATIVE_WORK: _l("合作社/联合供货/带动农户"),
 }
 PracticeKind.labels = PRACTICE_KIND_LABELS
 
@@ -226,6 +230,10 @@ class Rung(Versioned, Bilingual, db.Model):
     description_zh: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     mentor_signoff: Mapped[bool] = mapped_column(default=False)
+    # The alternative ways to climb it, in file order: [{"slug", "name_zh", "name_en"}]; [] when
+    # there is one way. A way is the common requirements plus one route's (see RungRouteCourse,
+    # RungPracticeRequirement.route).
+    routes: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
 
     required_courses: Mapped[list[Course]] = relationship(
         secondary=lambda: rung_courses, order_by=lambda: Course.position
@@ -235,6 +243,15 @@ class Rung(Versioned, Bilingual, db.Model):
         order_by="RungPracticeRequirement.position",
         cascade="all, delete-orphan",
     )
+    route_courses: Mapped[list["RungRouteCourse"]] = relationship(
+        order_by="RungRouteCourse.position", viewonly=True
+    )
+
+    def route_name(self, slug: str | None, locale: str) -> str:
+        for route in self.routes:
+            if route["slug"] == slug:
+                return route["name_en" if locale == "en" else "name_zh"] or route["name_zh"]
+        return ""
 
 
 rung_courses = Table(
@@ -245,8 +262,22 @@ rung_courses = Table(
 )
 
 
+class RungRouteCourse(db.Model):
+    """A course one route of a rung requires (besides the rung's common `required_courses`)."""
+
+    __tablename__ = "rung_route_courses"
+
+    rung_level: Mapped[int] = mapped_column(ForeignKey("rungs.level"), primary_key=True)
+    route: Mapped[str] = mapped_column(String(40), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    position: Mapped[int]
+
+    course: Mapped[Course] = relationship()
+
+
 class RungPracticeRequirement(db.Model):
-    """At least `count` verified practice records of `kinds` (within `within_days`, if set)."""
+    """At least `count` verified practice records of `kinds` (within `within_days`, if set; on
+    one of `channels`, if set), for every way up the rung (`route` None) or for one route."""
 
     __tablename__ = "rung_practice_requirements"
     __table_args__ = (CheckConstraint("count >= 1", name="count_positive"),)
@@ -257,8 +288,16 @@ class RungPracticeRequirement(db.Model):
     kinds: Mapped[list[str]] = mapped_column(JSON)
     count: Mapped[int]
     within_days: Mapped[int | None]
+    channels: Mapped[list[str] | None] = mapped_column(JSON)  # practice.Channel values
+    route: Mapped[str | None] = mapped_column(String(40))
 
     rung: Mapped[Rung] = relationship(back_populates="practice_requirements")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kinds": self.kinds, "count": self.count, "within_days": self.within_days}
+        extra = {"channels": self.channels, "route": self.route}
+        return {
+            "kinds": self.kinds,
+            "count": self.count,
+            "within_days": self.within_days,
+            **{k: v for k, v in extra.items() if v is not None},
+        }

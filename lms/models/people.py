@@ -110,6 +110,8 @@ class TraineeProfile(db.Model):
     baseline_rung: Mapped[int] = mapped_column(default=0)
     baseline_monthly_income_fen: Mapped[int] = mapped_column(default=0)
     main_products: Mapped[str] = mapped_column(String(200), default="")
+    # The track (分类培训) they follow: set at enrolment or by their mentor; None: no track.
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id"))
     # Leads (roster imports) and admins change profiles: see PracticeRecord.version.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -37,7 +37,7 @@ from lms.models import (
     User,
 )
 from lms.permissions import assigned_trainee_ids
-from lms.services import ladder
+from lms.services import ladder, ladder_ready
 
 STALLED_AFTER_DAYS = 30
 
@@ -137,6 +137,7 @@ def caseload(mentor: User, *, today: date | None = None) -> list[CaseloadRow]:
             User.phone,
             TraineeProfile.village,
             ladder.current_rung_of(User.id, TraineeProfile.baseline_rung).label("rung"),
+            TraineeProfile.track_id,
             Cohort,
             F.enrolled_on,
             F.next_due_on,
@@ -152,7 +153,12 @@ def caseload(mentor: User, *, today: date | None = None) -> list[CaseloadRow]:
     ).all()
     if not found:
         return []
-    ready = ladder.ready_for_signoff(followed, {row.id: row.rung for row in found}, today=today)
+    ready = ladder_ready.ready_for_signoff(
+        followed,
+        {row.id: row.rung for row in found},
+        today=today,
+        tracks={row.id: row.track_id for row in found},
+    )
     rows = [
         CaseloadRow(
             trainee_id,
@@ -175,6 +181,7 @@ def caseload(mentor: User, *, today: date | None = None) -> list[CaseloadRow]:
             phone,
             village,
             rung,
+            _track_id,
             cohort,
             enrolled_on,
             next_due_on,

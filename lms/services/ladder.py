@@ -2,10 +2,12 @@
 
 Reads `ladder.yaml` as imported (rungs and their requirements). Quizzes alone never promote: a
 rung needs its courses completed (train), verified practice records (practice) and a mentor's
-sign-off during a follow-up visit (follow-up). Read-only. `evaluate_many` answers for a whole
-caseload in a fixed number of queries, each requirement in words; `current_rung_of` and
-`ready_for_signoff` answer only "which rung, and ready for sign-off?", by the same rules,
-counted in SQL (for the caseload of 200).
+sign-off during a follow-up visit (follow-up). A rung with routes is climbed by its common
+requirements plus any one route's (a `Way`); the trainee's track may add or replace courses
+(`ways`, the one rule both paths follow). Read-only. `evaluate_many` answers for a whole
+caseload in a fixed number of queries, each requirement in words, on the way met or closest;
+`current_rung_of` and `ready_for_signoff` (ladder_ready) answer only "which rung, and ready for
+sign-off?", by the same rules, counted in SQL (for the caseload of 200).
 """
 
 from collections import defaultdict
@@ -14,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.clock import local_today
 from lms.db import db
 from lms.display import ui_language
 from lms.models import (
+    Channel,
     Course,
     CourseCompletion,
     PracticeKind,
@@ -29,10 +32,11 @@ from lms.models import (
     Rung,
     RungPracticeRequirement,
     RungPromotion,
+    RungRouteCourse,
+    Track,
     TraineeProfile,
     User,
 )
-from lms.models.curriculum import rung_courses
 
 FIRST_EARNED_RUNG = 3  # rungs 0–2 describe where people start; they are recorded, not earned
 
@@ -48,11 +52,51 @@ class Requirement:
 
 
 @dataclass
+class Way:
+    """One way up a rung: its common requirements plus one route's (route None: no routes), as
+    the trainee's track asks them."""
+
+    route: str | None
+    course_ids: list[int]
+    practice: list[RungPracticeRequirement]
+
+
+def ways(
+    level: int,
+    common: list[int],
+    routes: dict[str, list[int]],
+    practice: list[RungPracticeRequirement],
+    track: Track | None,
+) -> list[Way]:
+    """Every way up rung `level`: `common` course ids, each route's course ids (`routes`, in
+    file order; {} for none) and the rung's practice requirements (each its route or None)."""
+    found = [
+        Way(route, [*common, *courses], [r for r in practice if r.route in (None, route)])
+        for route, courses in (routes.items() if routes else [(None, [])])
+    ]
+    if track is not None:
+        for way in found:
+            way.course_ids = track.adjust(level, way.course_ids)
+    return found
+
+
+@dataclass
+class RouteChoice:
+    slug: str
+    name: str
+    missing: int  # requirements not met yet, the sign-off aside
+    is_track_route: bool  # the route the trainee's track normally takes
+
+
+@dataclass
 class LadderStatus:
     rungs: list[Rung]
     current: int
     next: Rung | None
     requirements: list[Requirement] = field(default_factory=list)
+    track: Track | None = None
+    route: RouteChoice | None = None  # the route met, else the closest (None: no routes)
+    other_routes: list[RouteChoice] = field(default_factory=list)
 
     @property
     def missing(self) -> list[Requirement]:
@@ -72,7 +116,11 @@ def load_rungs() -> list[Rung]:
             select(Rung)
             .where(Rung.archived_at.is_(None))
             .order_by(Rung.level)
-            .options(selectinload(Rung.required_courses), selectinload(Rung.practice_requirements))
+            .options(
+                selectinload(Rung.required_courses),
+                selectinload(Rung.practice_requirements),
+                selectinload(Rung.route_courses).selectinload(RungRouteCourse.course),
+            )
         )
     )
 
@@ -92,15 +140,32 @@ def current_rung_of(trainee_id, baseline):
 
 def current_rungs(trainee_ids: Iterable[int]) -> dict[int, int]:
     """Each trainee's rung: the latest signed promotion or correction, else the baseline."""
-    ids = list(trainee_ids)
-    rungs = dict(
-        db.session.execute(
-            select(User.id, current_rung_of(User.id, TraineeProfile.baseline_rung))
+    return {i: rung for i, (rung, _) in _rungs_and_tracks(list(trainee_ids)).items()}
+
+
+def _rungs_and_tracks(ids: list[int]) -> dict[int, tuple[int, int | None]]:
+    """Each trainee's rung now and track id, in one query."""
+    found = {
+        i: (rung, track_id)
+        for i, rung, track_id in db.session.execute(
+            select(
+                User.id,
+                current_rung_of(User.id, TraineeProfile.baseline_rung),
+                TraineeProfile.track_id,
+            )
             .outerjoin(TraineeProfile, TraineeProfile.user_id == User.id)
             .where(User.id.in_(ids))
         ).all()
-    )
-    return {i: rungs.get(i, 0) for i in ids}
+    }
+    return {i: found.get(i, (0, None)) for i in ids}
+
+
+def load_tracks(track_ids: Iterable[int | None]) -> dict[int, Track]:
+    """The tracks by id (no query when nobody has one)."""
+    wanted = {t for t in track_ids if t is not None}
+    if not wanted:
+        return {}
+    return {t.id: t for t in db.session.scalars(select(Track).where(Track.id.in_(wanted)))}
 
 
 def current_rung(trainee: User) -> int:
@@ -122,98 +187,12 @@ def practice_since(req: RungPracticeRequirement, today: date) -> date | None:
     return today - timedelta(days=req.within_days) if req.within_days else None
 
 
-def ready_for_signoff(
-    trainee_query: Select, currents: dict[int, int], *, today: date | None = None
-) -> dict[int, bool]:
-    """Trainee id → whether everything but the sign-off of their next rung is met, for the
-    trainees `trainee_query` selects (their ids) with their rungs now (`currents`, id → rung):
-    LadderStatus.ready_for_signoff without the words, counted in SQL one row per trainee. The
-    rungs' requirements (two queries), the courses each has done, then verified records for
-    those who have done them all: four queries at most."""
-    today = today or local_today()
-    courses, practice = _requirements()
-    target = {c: next_level(c) for c in set(currents.values()) if next_level(c) in courses}
-    done = _courses_done(trainee_query, {level: courses[level] for level in target.values()})
-    ready = {  # every course done (the records are counted next)
-        i: done.get((i, target[c]), 0) == len(courses[target[c]])
-        for i, c in currents.items()
-        if c in target
-    }
-    asked = {i: practice.get(target[currents[i]], []) for i, met in ready.items() if met}
-    if counting := sorted(i for i, reqs in asked.items() if reqs):
-        requirements = list({r.id: r for i in counting for r in asked[i]}.values())
-        counted = _practice_counts(counting, requirements, today)
-        for i in counting:
-            ready[i] = all(counted.get((i, r.id), 0) >= r.count for r in asked[i])
-    return {i: ready.get(i, False) for i in currents}
-
-
-def _requirements() -> tuple[dict[int, set[int]], dict[int, list[RungPracticeRequirement]]]:
-    """Each rung in use (level) → its required course ids, and → its practice requirements."""
-    courses: dict[int, set[int]] = {}
-    for level, course_id in db.session.execute(
-        select(Rung.level, rung_courses.c.course_id)
-        .outerjoin(rung_courses, rung_courses.c.rung_level == Rung.level)
-        .where(Rung.archived_at.is_(None))
-    ).all():
-        courses.setdefault(level, set()).update([] if course_id is None else [course_id])
-    practice: dict[int, list[RungPracticeRequirement]] = defaultdict(list)
-    for req in db.session.scalars(
-        select(RungPracticeRequirement).where(RungPracticeRequirement.rung_level.in_(courses))
-    ):
-        practice[req.rung_level].append(req)
-    return courses, practice
-
-
-def _courses_done(trainee_query: Select, courses: dict[int, set[int]]) -> dict[tuple, int]:
-    """(trainee id, rung level) → how many of the rung's required courses they completed."""
-    wanted = {level: ids for level, ids in courses.items() if ids}
-    if not wanted:
-        return {}
-    columns = [
-        func.sum(case((CourseCompletion.course_id.in_(ids), 1), else_=0)) for ids in wanted.values()
-    ]
-    return {
-        (trainee_id, level): n or 0
-        for trainee_id, *numbers in db.session.execute(
-            select(CourseCompletion.trainee_id, *columns)
-            .where(
-                CourseCompletion.trainee_id.in_(trainee_query),
-                CourseCompletion.course_id.in_(set().union(*wanted.values())),
-            )
-            .group_by(CourseCompletion.trainee_id)
-        ).all()
-        for level, n in zip(wanted, numbers, strict=True)
-    }
-
-
-def _practice_counts(
-    trainee_ids: list[int], requirements: list[RungPracticeRequirement], today: date
-) -> dict[tuple[int, int], int]:
-    """(trainee id, requirement id) → verified records that count for it, in one query."""
-    columns, windows = [], []
-    for req in requirements:
-        counts = PracticeRecord.kind.in_([PracticeKind(k) for k in req.kinds])
-        since = practice_since(req, today)
-        windows.append(since)
-        if since is not None:
-            counts = and_(counts, PracticeRecord.happened_on > since)
-        columns.append(func.sum(case((counts, 1), else_=0)))
-    query = (
-        select(PracticeRecord.trainee_id, *columns)
-        .where(
-            PracticeRecord.trainee_id.in_(trainee_ids),
-            PracticeRecord.status == RecordStatus.VERIFIED,
-        )
-        .group_by(PracticeRecord.trainee_id)
-    )
-    if None not in windows:  # every requirement has a window: older records never count
-        query = query.where(PracticeRecord.happened_on > min(windows))
-    return {
-        (trainee_id, req.id): n or 0
-        for trainee_id, *numbers in db.session.execute(query).all()
-        for req, n in zip(requirements, numbers, strict=True)
-    }
+def rung_ways(rung: Rung, track: Track | None) -> list[Way]:
+    routes: dict[str, list[int]] = {r["slug"]: [] for r in rung.routes}
+    for link in rung.route_courses:
+        routes.setdefault(link.route, []).append(link.course_id)
+    common = [c.id for c in rung.required_courses]
+    return ways(rung.level, common, routes, list(rung.practice_requirements), track)
 
 
 def evaluate(trainee: User, *, today: date | None = None) -> LadderStatus:
@@ -227,7 +206,8 @@ def evaluate_many(
     today = today or local_today()
     ids = list(trainee_ids)
     rungs = load_rungs()
-    currents = current_rungs(ids)
+    currents = _rungs_and_tracks(ids)
+    tracks = load_tracks(t for _, t in currents.values())
     completed: dict[int, set[int]] = defaultdict(set)
     for trainee_id, course_id in db.session.execute(
         select(CourseCompletion.trainee_id, CourseCompletion.course_id).where(
@@ -235,31 +215,89 @@ def evaluate_many(
         )
     ).all():
         completed[trainee_id].add(course_id)
-    verified: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
-    for record_id, trainee_id, kind, happened_on in db.session.execute(
+    verified: dict[int, list[tuple[int, str, date, str]]] = defaultdict(list)
+    for record_id, trainee_id, kind, happened_on, channel in db.session.execute(
         select(
             PracticeRecord.id,
             PracticeRecord.trainee_id,
             PracticeRecord.kind,
             PracticeRecord.happened_on,
+            PracticeRecord.channel,
         )
         .where(PracticeRecord.trainee_id.in_(ids), PracticeRecord.status == RecordStatus.VERIFIED)
         .order_by(PracticeRecord.happened_on.desc())
     ).all():
-        verified[trainee_id].append((record_id, kind, happened_on))
+        verified[trainee_id].append((record_id, kind, happened_on, channel))
+    courses = {c.id: c for r in rungs for c in r.required_courses}
+    courses.update((link.course_id, link.course) for r in rungs for link in r.route_courses)
+    asked = {c for t in tracks.values() for ch in t.rungs.values() for c in _track_courses(ch)}
+    if missing := asked - set(courses):
+        extra = db.session.scalars(select(Course).where(Course.id.in_(missing)))
+        courses.update((c.id, c) for c in extra)
     locale = ui_language()
-    return {i: _status(rungs, currents[i], completed[i], verified[i], today, locale) for i in ids}
+    return {
+        i: _status(
+            rungs,
+            currents[i][0],
+            tracks.get(currents[i][1]),
+            courses,
+            completed[i],
+            verified[i],
+            today,
+            locale,
+        )
+        for i in ids
+    }
 
 
-def _status(rungs, current, completed, verified, today, locale) -> LadderStatus:
+def _track_courses(change: dict) -> list[int]:
+    return [*change.get("add", []), *(new for _, new in change.get("replace", []))]
+
+
+def _status(rungs, current, track, courses, completed, verified, today, locale) -> LadderStatus:
     target = next_rung(rungs, current)
-    status = LadderStatus(rungs, current, target)
+    status = LadderStatus(rungs, current, target, track=track)
     if target is None:
         return status
-    for course in target.required_courses:
-        met = course.id in completed
-        title = course.localized("title", locale)
+    found = [
+        (way, _way_requirements(way, courses, completed, verified, today, locale))
+        for way in rung_ways(target, track)
+    ]
+    preferred = track.route_for(target.level) if track else None
+
+    def missing(reqs):
+        return sum(not r.met for r in reqs)
+
+    order = sorted(
+        range(len(found)),
+        key=lambda n: (missing(found[n][1]), found[n][0].route != preferred, n),
+    )
+    best_way, status.requirements = found[order[0]]
+    if best_way.route is not None:
+        choices = [
+            RouteChoice(
+                way.route,
+                target.route_name(way.route, locale),
+                missing(reqs),
+                way.route == preferred,
+            )
+            for way, reqs in (found[n] for n in order)
+        ]
+        status.route, status.other_routes = choices[0], choices[1:]
+    if target.mentor_signoff:
         status.requirements.append(
+            Requirement("signoff", False, _("驻点导师回访时确认你达到了这一级"))
+        )
+    return status
+
+
+def _way_requirements(way, courses, completed, verified, today, locale) -> list[Requirement]:
+    out = []
+    for course_id in way.course_ids:
+        course = courses[course_id]
+        met = course_id in completed
+        title = course.localized("title", locale)
+        out.append(
             Requirement(
                 "course",
                 met,
@@ -269,15 +307,21 @@ def _status(rungs, current, completed, verified, today, locale) -> LadderStatus:
                 course=course,
             )
         )
-    for req in target.practice_requirements:
+    for req in way.practice:
         kinds = [PracticeKind(k) for k in req.kinds]
+        channels = set(req.channels or [])
         since = practice_since(req, today)
         counted = [
             record_id
-            for record_id, kind, on in verified
-            if kind in kinds and (since is None or on > since)
+            for record_id, kind, on, channel in verified
+            if kind in kinds
+            and (since is None or on > since)
+            and (not channels or channel in channels)
         ]
         names = _("或").join(k.label for k in kinds)
+        if channels:
+            where = _("或").join(Channel(c).label for c in req.channels)
+            names = _("在%(channels)s卖的%(kinds)s", channels=where, kinds=names)
         if req.within_days:
             text = _(
                 "最近%(days)d天内有%(count)d条导师核实过的%(kinds)s记录（现在有%(have)d条）",
@@ -293,7 +337,7 @@ def _status(rungs, current, completed, verified, today, locale) -> LadderStatus:
                 kinds=names,
                 have=len(counted),
             )
-        status.requirements.append(
+        out.append(
             Requirement(
                 "practice",
                 len(counted) >= req.count,
@@ -302,8 +346,4 @@ def _status(rungs, current, completed, verified, today, locale) -> LadderStatus:
                 record_ids=counted[: req.count] if len(counted) >= req.count else counted,
             )
         )
-    if target.mentor_signoff:
-        status.requirements.append(
-            Requirement("signoff", False, _("驻点导师回访时确认你达到了这一级"))
-        )
-    return status
+    return out

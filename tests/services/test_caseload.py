@@ -23,7 +23,7 @@ from lms.models import (
 )
 from lms.permissions import assigned_trainee_ids
 from lms.reporting import needs
-from lms.services import caseload, ladder, schedule
+from lms.services import caseload, ladder, ladder_ready, schedule
 from lms.services.caseload import Need
 from tests.factories import assign, enroll, make_cohort, make_programme, make_record, make_user
 
@@ -275,6 +275,6 @@ def test_rungs_and_readiness_in_sql_equal_the_ladder_in_words(world):
         today = TODAY + timedelta(days=days)
         statuses = ladder.evaluate_many(ids, today=today)
         assert currents == {i: s.current for i, s in statuses.items()}
-        assert ladder.ready_for_signoff(query, currents, today=today) == {
+        assert ladder_ready.ready_for_signoff(query, currents, today=today) == {
             i: s.ready_for_signoff for i, s in statuses.items()
         }

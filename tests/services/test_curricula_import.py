@@ -39,6 +39,7 @@ def test_first_import_adds_everything(ctx, tree):
         "quiz items": {"added": 4},
         "practice tasks": {"added": 1},
         "rungs": {"added": 7},
+        "tracks": {"added": 1},
     }
     selling = db.session.scalar(select(Course).where(Course.slug == "selling"))
     assert [p.slug for p in selling.prerequisites] == ["basics"]
@@ -78,6 +79,7 @@ def test_reimport_is_idempotent(ctx, tree):
         "quiz items": {"unchanged": 4},
         "practice tasks": {"unchanged": 1},
         "rungs": {"unchanged": 7},
+        "tracks": {"unchanged": 1},
     }
     assert table_counts() == before
 

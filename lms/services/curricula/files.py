@@ -8,12 +8,13 @@ checked in .lessons and the quiz balance in .quizbalance; the YAML and the share
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from lms.models.curriculum import Dimension, PracticeKind
+from lms.models.curriculum import Dimension
 from lms.services.curricula.glossary import check_glossary, load_glossary
+from lms.services.curricula.ladderfile import RungSpec, _load_ladder
 from lms.services.curricula.lessons import LessonSpec, load_lessons
 from lms.services.curricula.quizbalance import check_quiz_balance
+from lms.services.curricula.tracksfile import TrackSpec, load_tracks
 from lms.services.curricula.yamlfile import Checker, Node, Problem, Seq
 
 
@@ -41,20 +42,11 @@ class TierSpec:
 
 
 @dataclass
-class RungSpec:
-    level: int
-    name: dict[str, str]
-    description: dict[str, str]
-    courses: list[str] = field(default_factory=list)
-    practice: list[dict[str, Any]] = field(default_factory=list)
-    mentor_signoff: bool = False
-
-
-@dataclass
 class Tree:
     tiers: list[TierSpec] = field(default_factory=list)
     courses: list[CourseSpec] = field(default_factory=list)
     rungs: list[RungSpec] = field(default_factory=list)
+    tracks: list[TrackSpec] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         lessons = [lesson for course in self.courses for lesson in course.lessons]
@@ -65,6 +57,7 @@ class Tree:
             "quiz items": sum(len(lesson.quiz) for lesson in lessons),
             "practice tasks": sum(1 for lesson in lessons if lesson.practice),
             "rungs": len(self.rungs),
+            "tracks": len(self.tracks),
         }
 
 
@@ -77,6 +70,7 @@ def load_tree(root: Path) -> tuple[Tree, list[Problem]]:
     course_lines = _load_courses(root, problems, tree, tiers)
     _check_prerequisites(tree, course_lines, problems)
     _load_ladder(root, problems, tree, course_lines)
+    load_tracks(root, problems, tree, course_lines)
     quiz = [q for course in tree.courses for lesson in course.lessons for q in lesson.quiz]
     check_quiz_balance(quiz, problems)
     check_glossary(load_glossary(root, problems), list(_lessons_in_order(tree, root)), problems)
@@ -242,84 +236,3 @@ def _prerequisite_lines(data: Node) -> list[tuple[str, int]]:
         return []
     lines = getattr(value, "lines", [data.line] * len(value))
     return [(v, ln) for v, ln in zip(value, lines, strict=True) if isinstance(v, str)]
-
-
-def _load_ladder(root: Path, problems: list[Problem], tree: Tree, course_lines) -> None:
-    check = Checker(root / "ladder.yaml", root, problems)
-    data = check.load()
-    if data is None or not check.fields(data, "ladder.yaml", {"rungs"}):
-        return
-    items = data["rungs"]
-    if not isinstance(items, Seq):
-        check.report(data.lines["rungs"], "'rungs' must be a list")
-        return
-    levels = []
-    for item, line in zip(items, items.lines, strict=True):
-        if not isinstance(item, Node):
-            check.report(line, "each rung must be a mapping")
-            continue
-        complete = check.fields(item, "rung", {"level", "name", "description"}, {"requires"})
-        level = check.integer(item, "level", "rung", 0, 6)
-        name = check.bilingual(item, "name", "rung")
-        description = check.bilingual(item, "description", "rung")
-        spec = (
-            RungSpec(level, name, description)
-            if complete and level is not None and name and (description)
-            else None
-        )
-        if "requires" in item:
-            _load_requirements(check, item, spec, course_lines)
-        if level is not None:
-            levels.append((level, item.lines["level"]))
-        if spec:
-            tree.rungs.append(spec)
-    expected = list(range(7))
-    if [lv for lv, _ in levels] != expected:
-        check.report(data.lines["rungs"], "rungs must be levels 0 to 6, in order, each once")
-
-
-def _load_requirements(check: Checker, rung: Node, spec: RungSpec | None, course_lines) -> None:
-    req = rung["requires"]
-    if not isinstance(req, Node):
-        check.report(rung.lines["requires"], "'requires' must be a mapping")
-        return
-    check.fields(req, "requires", set(), {"courses", "practice", "mentor_signoff"})
-    courses = []
-    for slug, line in check.slug_list(req, "courses", "requires"):
-        if slug not in course_lines:
-            check.report(line, f"unknown course '{slug}' in the ladder requirements")
-        courses.append(slug)
-    practice = []
-    items = req.get("practice", Seq())
-    if not isinstance(items, Seq):
-        check.report(req.lines["practice"], "'practice' must be a list")
-        items = Seq()
-    for item, line in zip(items, items.lines, strict=True):
-        if not isinstance(item, Node):
-            check.report(line, "each practice requirement must be a mapping")
-            continue
-        check.fields(item, "practice requirement", {"kinds", "count"}, {"within_days"})
-        kinds = item.get("kinds")
-        if (
-            not isinstance(kinds, list)
-            or not kinds
-            or any(k not in set(PracticeKind) for k in kinds)
-        ):
-            check.report(
-                check.line_of(item, "kinds"),
-                f"'kinds' must list practice kinds from {', '.join(PracticeKind)}",
-            )
-            continue
-        count = check.integer(item, "count", "practice requirement", 1, 1000)
-        within = item.get("within_days")
-        if within is not None:
-            within = check.integer(item, "within_days", "practice requirement", 1, 3650)
-            if within is None:
-                continue
-        if count:
-            practice.append({"kinds": list(kinds), "count": count, "within_days": within})
-    signoff = req.get("mentor_signoff", False)
-    if not isinstance(signoff, bool):
-        check.report(req.lines["mentor_signoff"], "'mentor_signoff' must be true or false")
-    if spec:
-        spec.courses, spec.practice, spec.mentor_signoff = courses, practice, bool(signoff)

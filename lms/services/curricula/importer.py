@@ -17,13 +17,23 @@ from sqlalchemy import delete, insert, select
 from lms.clock import utcnow
 from lms.db import db
 from lms.errors import LmsError
-from lms.models import Course, Lesson, PracticeTask, QuizItem, Rung, RungPracticeRequirement, Tier
+from lms.models import (
+    Course,
+    Lesson,
+    PracticeTask,
+    QuizItem,
+    Rung,
+    RungPracticeRequirement,
+    RungRouteCourse,
+    Tier,
+    Track,
+)
 from lms.models.curriculum import course_prerequisites, rung_courses
 from lms.services.curricula import lesson_markdown
 from lms.services.curricula.files import Problem, Tree, load_tree
 
 IMAGE_URL_PREFIX = "/learn/img"  # served by learn.lesson_image
-KINDS = ("tiers", "courses", "lessons", "quiz items", "practice tasks", "rungs")
+KINDS = ("tiers", "courses", "lessons", "quiz items", "practice tasks", "rungs", "tracks")
 
 
 class CurriculumInvalid(LmsError):
@@ -207,6 +217,7 @@ def import_tree(path: Path) -> ImportReport:
     db.session.flush()
 
     _import_rungs(tree, report, course_rows, now)
+    _import_tracks(tree, report, course_rows, now)
     db.session.flush()
     return report
 
@@ -239,13 +250,22 @@ def _import_rungs(tree: Tree, report: ImportReport, course_rows, now) -> None:
                 "description_zh": spec.description["zh"],
                 "description_en": spec.description["en"],
                 "mentor_signoff": spec.mentor_signoff,
+                "routes": [
+                    {"slug": r.slug, "name_zh": r.name["zh"], "name_en": r.name["en"]}
+                    for r in spec.routes
+                ],
             },
-            also_hashed={"courses": spec.courses, "practice": spec.practice},
+            also_hashed={
+                "courses": spec.courses,
+                "practice": spec.practice,
+                "routes": [[r.slug, r.courses, r.practice] for r in spec.routes],
+            },
         )
     rungs.archive_rest()
     db.session.flush()
     db.session.execute(delete(rung_courses))
     db.session.execute(delete(RungPracticeRequirement))
+    db.session.execute(delete(RungRouteCourse))
     links = [
         {"rung_level": s.level, "course_id": course_rows[c].id}
         for s in tree.rungs
@@ -253,7 +273,54 @@ def _import_rungs(tree: Tree, report: ImportReport, course_rows, now) -> None:
     ]
     if links:
         db.session.execute(insert(rung_courses), links)
+    route_links = [
+        {"rung_level": s.level, "route": r.slug, "course_id": course_rows[c].id, "position": i}
+        for s in tree.rungs
+        for r in s.routes
+        for i, c in enumerate(r.courses, start=1)
+    ]
+    if route_links:
+        db.session.execute(insert(RungRouteCourse), route_links)
     for spec in tree.rungs:
-        for position, req in enumerate(spec.practice, start=1):
-            db.session.add(RungPracticeRequirement(rung_level=spec.level, position=position, **req))
+        reqs = [(None, req) for req in spec.practice]
+        reqs += [(route.slug, req) for route in spec.routes for req in route.practice]
+        for position, (route, req) in enumerate(reqs, start=1):
+            db.session.add(
+                RungPracticeRequirement(
+                    rung_level=spec.level, position=position, route=route, **req
+                )
+            )
     db.session.expire_all()
+
+
+def _import_tracks(tree: Tree, report: ImportReport, course_rows, now) -> None:
+    """Tracks name courses by id (ids never change: courses are archived, never deleted)."""
+    tracks = _Sync(report, "tracks", {t.slug: t for t in db.session.scalars(select(Track))}, now)
+    for position, spec in enumerate(tree.tracks, start=1):
+        rungs = {
+            str(level): {
+                **({"route": change["route"]} if "route" in change else {}),
+                "add": [course_rows[c].id for c in change.get("add", [])],
+                "replace": [
+                    [course_rows[old].id, course_rows[new].id]
+                    for old, new in change.get("replace", [])
+                ],
+            }
+            for level, change in spec.rungs.items()
+        }
+        tracks.upsert(
+            Track,
+            spec.slug,
+            {
+                "slug": spec.slug,
+                "kind": spec.kind,
+                "position": position,
+                "name_zh": spec.name["zh"],
+                "name_en": spec.name["en"],
+                "description_zh": spec.description["zh"],
+                "description_en": spec.description["en"],
+                "recommends": [course_rows[c].id for c in spec.recommends],
+                "rungs": rungs,
+            },
+        )
+    tracks.archive_rest()
