@@ -69,6 +69,13 @@ def write_quiz(
             lines += [f"        options: [{', '.join(options)}]", f"        answer: {shown}"]
         lines.append("        explanation: 说明。")
     (folder / "course.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tracks = root / "tracks.yaml"  # every course gates or recommends something
+    tracks.write_text(
+        tracks.read_text(encoding="utf-8").replace(
+            "recommends: [basics]", "recommends: [basics, quizzes]"
+        ),
+        encoding="utf-8",
+    )
     return starts
 
 
