@@ -25,6 +25,9 @@ CSP = "; ".join(
     ]
 )
 
+# A lesson figure drawn as SVG, opened on its own: it may draw, and nothing else.
+FIGURE_CSP = "default-src 'none'; sandbox"
+
 
 def no_store(rv):
     """A response that no cache may keep: one-time passwords, exports."""

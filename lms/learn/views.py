@@ -30,6 +30,7 @@ from lms.models import (
     PracticeRecord,
 )
 from lms.permissions import acting_user
+from lms.security import FIGURE_CSP
 from lms.services import ladder, learning, schedule
 from lms.services.curricula.yamlfile import SLUG
 
@@ -209,7 +210,7 @@ def lesson_image(course_slug: str, filename: str):
     checked at import to hold shapes and text only; opened on its own it still runs nothing."""
     response = _from_course_folder(course_slug, "img", filename)
     if filename.endswith(".svg"):
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["Content-Security-Policy"] = FIGURE_CSP
     return response
 
 

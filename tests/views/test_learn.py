@@ -423,14 +423,29 @@ def test_lesson_pictures_stay_inside_the_curriculum(me):
     assert me.get("/learn/img/Basics!/charger.png").status_code == 404
 
 
-def test_a_lesson_figure_drawn_as_svg_is_lazy_and_runs_nothing_opened_on_its_own(
-    app, me, tmp_path, monkeypatch
-):
-    from lms.services import curricula
+def _mini_tree(tmp_path):
+    """A copy of the test curricula, to edit."""
     from tests.conftest import MINI_CURRICULUM
 
     root = tmp_path / "curricula"
     shutil.copytree(MINI_CURRICULUM, root)
+    return root
+
+
+def _use_tree(app, monkeypatch, root) -> None:
+    """Import `root` and serve its files, as `flask curricula import` would."""
+    from lms.services import curricula
+
+    monkeypatch.setitem(app.config, "CURRICULA_PATH", str(root))
+    with app.app_context():
+        curricula.import_tree(root)
+        db.session.commit()
+
+
+def test_a_lesson_figure_drawn_as_svg_is_lazy_and_runs_nothing_opened_on_its_own(
+    app, me, tmp_path, monkeypatch
+):
+    root = _mini_tree(tmp_path)
     body = root / "courses" / "basics" / "basics-charge.md"
     body.write_text(
         body.read_text(encoding="utf-8").replace("(img/charger.png)", "(img/charger.svg)"),
@@ -441,17 +456,14 @@ def test_a_lesson_figure_drawn_as_svg_is_lazy_and_runs_nothing_opened_on_its_own
         '<rect width="5" height="5"/></svg>',
         encoding="utf-8",
     )
-    monkeypatch.setitem(app.config, "CURRICULA_PATH", str(root))
-    with app.app_context():
-        curricula.import_tree(root)
-        db.session.commit()
+    _use_tree(app, monkeypatch, root)
     page = me.get("/learn/lessons/basics-charge").get_data(as_text=True)
     assert 'src="/learn/img/basics/charger.svg"' in page
     assert 'loading="lazy"' in page
     figure = me.get("/learn/img/basics/charger.svg")
     assert figure.status_code == 200
     assert figure.mimetype == "image/svg+xml"
-    assert figure.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert figure.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"  # FIGURE_CSP
     assert b"<title>" in figure.get_data()
     figure.close()
 
@@ -459,11 +471,7 @@ def test_a_lesson_figure_drawn_as_svg_is_lazy_and_runs_nothing_opened_on_its_own
 def test_a_lesson_with_a_recording_offers_it_and_serves_it_from_the_curriculum(
     app, me, tmp_path, monkeypatch
 ):
-    from lms.services import curricula
-    from tests.conftest import MINI_CURRICULUM
-
-    root = tmp_path / "curricula"
-    shutil.copytree(MINI_CURRICULUM, root)
+    root = _mini_tree(tmp_path)
     course = root / "courses" / "basics" / "course.yaml"
     text = course.read_text(encoding="utf-8")
     course.write_text(
@@ -472,10 +480,7 @@ def test_a_lesson_with_a_recording_offers_it_and_serves_it_from_the_curriculum(
     )
     (root / "courses" / "basics" / "audio").mkdir()
     (root / "courses" / "basics" / "audio" / "charge.opus").write_bytes(b"OggS" + bytes(300))
-    monkeypatch.setitem(app.config, "CURRICULA_PATH", str(root))
-    with app.app_context():
-        curricula.import_tree(root)
-        db.session.commit()
+    _use_tree(app, monkeypatch, root)
     page = me.get("/learn/lessons/basics-charge").get_data(as_text=True)
     assert '<audio controls preload="none" src="/learn/audio/basics/charge.opus">' in page
     assert "听老师读这一课" in page
