@@ -22,6 +22,7 @@ from lms.jobs.roster import ROSTER_JOB_ROWS, job_key
 from lms.permissions import acting_user, get_programme_or_404
 from lms.security import no_store
 from lms.services import files, roster, roster_files, roster_import
+from lms.services.tracks import current_tracks
 
 from . import bp
 from .forms import RosterConfirmForm, RosterForm
@@ -57,6 +58,12 @@ def _preview_page(programme, result, form, filename, status=200, unconfirmed=())
     ), status
 
 
+def _upload_page(programme, form, status=200):
+    return render_template(
+        "lead/roster_upload.html", programme=programme, form=form, tracks=current_tracks()
+    ), status
+
+
 def _confirmed_lines() -> list[int]:
     return [int(v) for v in request.form.getlist("confirm") if v.isascii() and v.isdigit()][:5000]
 
@@ -66,17 +73,17 @@ def roster_upload(programme_id: int):
     programme = get_programme_or_404(acting_user(), programme_id)
     form = RosterForm()
     if request.method == "GET":
-        return render_template("lead/roster_upload.html", programme=programme, form=form)
+        return _upload_page(programme, form)
     filename = form.file.data.filename if form.file.data else ""
     data = read_upload(form.file.data)
     if data is None:
         form.file.errors = [_("请选择一个文件。")]
-        return render_template("lead/roster_upload.html", programme=programme, form=form), 422
+        return _upload_page(programme, form, 422)
     try:
         result = roster.preview(programme, filename, data)
     except roster_files.RosterUnreadable as e:
         form.file.errors = [str(e)]
-        return render_template("lead/roster_upload.html", programme=programme, form=form), 422
+        return _upload_page(programme, form, 422)
     # Keep the file until the lead confirms, so the rows imported are the rows previewed.
     token = f"{uuid.uuid4().hex}.{'xlsx' if filename.lower().endswith('.xlsx') else 'csv'}"
     (files.folder("rosters") / f"{programme.id}-{token}").write_bytes(data)

@@ -50,7 +50,8 @@ def home():
     needed = [
         by_course[r.course.id] for r in status.requirements if r.course and r.course.id in by_course
     ]
-    suggested = needed + rows  # the next rung's courses first
+    # The next rung's courses first, then those the trainee's track recommends.
+    suggested = needed + _recommended(status, rows) + rows
     continue_lesson = learning.next_lesson(me, suggested)
     recent = db.session.scalars(
         select(PracticeRecord)
@@ -81,8 +82,21 @@ def courses():
     catalogue = learning.catalogue(me)
     next_rows = [row for _, rows in catalogue for row in rows if row.course.id in for_next]
     return render_template(
-        "learn/courses.html", catalogue=catalogue, next_rows=next_rows, next_rung=status.next
+        "learn/courses.html",
+        catalogue=catalogue,
+        next_rows=next_rows,
+        next_rung=status.next,
+        track=status.track,
+        track_rows=_recommended(status, [row for _, rows in catalogue for row in rows]),
     )
+
+
+def _recommended(status: ladder.LadderStatus, rows: list) -> list:
+    """The catalogue rows of the courses the trainee's track recommends, in the track's order."""
+    if status.track is None:
+        return []
+    by_course = {row.course.id: row for row in rows}
+    return [by_course[i] for i in status.track.recommends if i in by_course]
 
 
 @bp.get("/courses/<slug>")

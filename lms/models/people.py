@@ -116,6 +116,7 @@ class TraineeProfile(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     user: Mapped[User] = relationship(back_populates="profile")
+    track: Mapped["Track | None"] = relationship()  # noqa: F821 (lms.models.tracks)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -32,6 +32,7 @@ from lms.models import (
     HouseholdCategory,
     Programme,
     Role,
+    Track,
     TraineeProfile,
     User,
 )
@@ -39,6 +40,7 @@ from lms.services import consent
 from lms.services.accounts import normalise_phone
 from lms.services.practice import parse_yuan
 from lms.services.roster_files import MAX_ROWS, read_table
+from lms.services.tracks import current_tracks
 
 # Column → accepted headers (Chinese as programmes write them, and English).
 COLUMNS = {
@@ -57,6 +59,7 @@ COLUMNS = {
     ),
     "main_products": ("主要产品", "main_products"),
     "cohort": ("培训班", "cohort"),
+    "track": ("培训方向", "方向", "track"),
     "guardian": ("监护人", "监护人姓名", "guardian"),
 }
 REQUIRED = ("name", "phone", "village", "cohort")
@@ -80,6 +83,7 @@ FIELD_LABELS = {
     "baseline_rung": _l("基线级别"),
     "baseline_monthly_income_fen": _l("基线月网店收入"),
     "main_products": _l("主要产品"),
+    "track": _l("培训方向"),
     "cohort": _l("培训班"),
 }
 PROFILE_FIELDS = tuple(f for f in FIELD_LABELS if f not in ("name", "cohort"))
@@ -91,6 +95,7 @@ DEFAULTS = {
     "baseline_rung": 0,
     "baseline_monthly_income_fen": 0,
     "main_products": "",
+    "track": None,
 }
 
 
@@ -191,9 +196,10 @@ def _check_rows(programme: Programme, rows: list[RosterRow]) -> None:
         for c in db.session.scalars(select(Cohort).where(Cohort.programme_id == programme.id))
     }
     villages = set(programme.villages) | {c.village for c in cohorts.values() if c.village}
+    tracks = {key: t for t in current_tracks() for key in (t.name_zh, t.name_en.lower(), t.slug)}
     phones_seen: dict[str, int] = {}
     for row in rows:
-        _check_row(row, cohorts, villages)
+        _check_row(row, cohorts, villages, tracks)
         phone = row.values.get("phone")
         if phone in phones_seen:
             row.problems.append(_("手机号和第%(n)d行重复。", n=phones_seen[phone]))
@@ -202,7 +208,9 @@ def _check_rows(programme: Programme, rows: list[RosterRow]) -> None:
     _match_people(programme, rows)
 
 
-def _check_row(row: RosterRow, cohorts: dict[str, Cohort], villages: set[str]) -> None:
+def _check_row(
+    row: RosterRow, cohorts: dict[str, Cohort], villages: set[str], tracks: dict[str, Track]
+) -> None:
     """Parse the cells of one row into `row.values`: only the fields the row gives a value for
     (an absent column or an empty cell never changes a field)."""
     v, raw, problems = row.values, row.raw, row.problems
@@ -262,6 +270,16 @@ def _check_row(row: RosterRow, cohorts: dict[str, Cohort], villages: set[str]) -
         v["main_products"] = products
         if len(products) > 200:
             problems.append(_("主要产品太长了，最多200个字。"))
+    if track := raw.get("track", "").strip():
+        v["track"] = tracks.get(track) or tracks.get(track.lower())
+        if v["track"] is None:
+            problems.append(
+                _(
+                    "培训方向「%(v)s」不对，只能是：%(names)s。",
+                    v=track,
+                    names="、".join(dict.fromkeys(t.name_zh for t in tracks.values())),
+                )
+            )
     cohort_name = raw.get("cohort", "").strip()
     cohort = cohorts.get(cohort_name)
     if not cohort_name:

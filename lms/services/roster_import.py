@@ -17,6 +17,7 @@ from lms.models import (
     HouseholdCategory,
     Programme,
     Role,
+    Track,
     TraineeProfile,
     User,
 )
@@ -180,4 +181,6 @@ def _enrol(user: User, cohort: Cohort) -> None:
 def _plain(value):
     if isinstance(value, Cohort):
         return value.name
+    if isinstance(value, Track):
+        return value.slug
     return value.value if isinstance(value, HouseholdCategory | Gender) else value

@@ -361,3 +361,30 @@ def test_minors_need_a_guardian_and_children_cannot_be_enrolled_without_one(prog
     assert preview.rows[0].problems == ["不满18岁：要有监护人同意。请填写「监护人」一列。"]
     assert "儿童的个人信息是敏感信息" in preview.rows[1].problems[0]
     assert preview.rows[2].problems == []
+
+
+def test_a_track_column_sets_the_track_at_enrolment_and_an_unknown_one_is_a_problem(
+    mini_curriculum, programme
+):
+    header = HEADER + ",培训方向"
+    rows = [GOOD[0] + ",卖鸡蛋", GOOD[1] + ",eggs", GOOD[2] + ","]
+    data = ("\n".join([header, *rows]) + "\n").encode()
+    result = roster_import.import_roster(programme.lead, programme, "名单.csv", data)
+    tracks = [u.profile.track.slug if u.profile.track else None for u, _ in result.created]
+    assert tracks == ["eggs", "eggs", None]
+
+    # An update names the change in words; an empty cell keeps the track.
+    again = ("\n".join([header, GOOD[2] + ",卖鸡蛋", GOOD[0] + ","]) + "\n").encode()
+    preview = roster.preview(programme, "名单.csv", again)
+    changes = [
+        (r.line, [(c.field, c.old, c.new and c.new.slug) for c in r.changes]) for r in preview.rows
+    ]
+    assert changes == [(2, [("track", None, "eggs")]), (3, [])]
+
+    bad = ("\n".join([header, GOOD[0] + ",卖茶叶"]) + "\n").encode()
+    preview = roster.preview(programme, "名单.csv", bad)
+    assert preview.rows[0].problems == ["培训方向「卖茶叶」不对，只能是：卖鸡蛋。"]
+    before = counts()
+    with pytest.raises(roster_import.RosterInvalid):
+        roster_import.import_roster(programme.lead, programme, "名单.csv", bad)
+    assert counts() == before

@@ -491,3 +491,21 @@ def test_a_lesson_with_a_recording_offers_it_and_serves_it_from_the_curriculum(
     heard.close()
     for outside in ("basics/../course.yaml", "basics/charge.mp3", "Basics!/charge.opus"):
         assert me.get(f"/learn/audio/{outside}").status_code == 404
+
+
+def test_the_tracks_recommended_courses_come_first_on_the_course_list(app, me, trainee):
+    def section(page):
+        found = re.search(
+            r"<h2>卖鸡蛋方向推荐的课</h2>\s*<ul class=\"courses\">(.*?)</ul>", page, re.S
+        )
+        return found and re.findall(r'href="/learn/courses/([\w-]+)"', found.group(1))
+
+    assert section(me.get("/learn/courses").get_data(as_text=True)) is None
+    with app.app_context():
+        from lms.models import Track
+
+        db.session.merge(trainee).profile.track = db.session.scalar(
+            select(Track).where(Track.slug == "eggs")
+        )
+        db.session.commit()
+    assert section(me.get("/learn/courses").get_data(as_text=True)) == ["basics"]
