@@ -1,9 +1,11 @@
 """Synthetic data: one realistic two-year programme of N trainees, for load tests and demos.
 
 `build_programme(n, seed)` adds a lead, mentors (one per ~50 trainees) and cohorts (one per ~25)
-in the villages of a made-up county, and for each trainee a user, a profile, an enrolment and the
-story lms.devdata.synth_story simulates: lessons, quizzes, practice records, follow-up visits,
-rung promotions and outcomes.
+in the villages of a made-up county, and for each trainee a user, a profile (about four in ten
+with a track, mostly their product's), an enrolment and the story lms.devdata.synth_story
+simulates: lessons, quizzes, practice records (teaching others and co-operative work among
+them), follow-up visits, rung promotions by the ladder's routes as the track has them, and
+outcomes.
 
 Deterministic: the programme's shape comes from random.Random(seed), each trainee from a Random
 seeded with the seed and the trainee's index, and every date is relative to `today`; the same N,
@@ -29,12 +31,14 @@ from lms.devdata.synth_story import (
     CourseInfo,
     Curriculum,
     Trainee,
+    Way,
     moment,
     pick,
     simulate,
 )
 from lms.errors import LmsError
 from lms.reporting import facts
+from lms.services import ladder
 from lms.services.accounts import hash_password
 from lms.services.consent import NOTICE_VERSION
 
@@ -54,6 +58,11 @@ VILLAGE_PARTS = (
     "坪源溪岭坑塘湾口山田洋坞头桥垟庄",
 )
 SITES = ("{v}文化礼堂", "{v}党群服务中心", "{t}电商服务站", "县电商产业园培训室")
+# The product track (tracks.yaml) of a trainee whose first product this is; others take a role.
+PRODUCT_TRACKS = {"竹编": "handicraft"} | dict.fromkeys(
+    ("茶叶", "笋干", "蜂蜜", "番薯干", "山核桃", "茶油", "木耳", "香菇"), "processed-food"
+)
+ROLE_TRACKS = ("livestream-helper", "customer-service-packing", "station-keeper")
 INCOME = ((0, 0), (0, 0), (0, 30), (0, 80), (50, 300), (300, 1000))  # by rung, in ¥10 a month
 
 
@@ -106,16 +115,28 @@ def load_curriculum() -> Curriculum:
         .order_by(m.Tier.position, m.Course.position)
         .options(selectinload(m.Course.prerequisites), selectinload(m.Course.lessons))
     )
-    courses = [_course_info(c) for c in db.session.scalars(query) if c.lessons]
+    current = list(db.session.scalars(query))
+    courses = [_course_info(c) for c in current if c.lessons]
     if not courses:
         raise LmsError("no curriculum: run `flask --app wsgi curricula import` first")
+    refs = {c.id: {"id": c.id, "slug": c.slug, "title": c.title_zh} for c in current}
     rungs = {}
-    for rung in db.session.scalars(select(m.Rung).where(m.Rung.archived_at.is_(None))):
-        needs = [{"id": c.id, "slug": c.slug, "title": c.title_zh} for c in rung.required_courses]
-        practice = [(set(p.kinds), p.count, p.within_days) for p in rung.practice_requirements]
-        if needs or practice:  # rungs 0–2 are recorded at enrolment, not earned
-            rungs[rung.level] = (needs, practice)
-    return Curriculum(courses, rungs)
+    for rung in ladder.load_rungs():
+        ways = [
+            Way(
+                way.route,
+                way.course_ids,
+                [
+                    (set(p.kinds), set(p.channels or ()), p.count, p.within_days)
+                    for p in way.practice
+                ],
+            )
+            for way in ladder.rung_ways(rung, None)
+        ]
+        if any(way.course_ids or way.practice for way in ways):
+            rungs[rung.level] = ways  # rungs 0–2 are recorded at enrolment, not earned
+    tracks = db.session.scalars(select(m.Track).where(m.Track.archived_at.is_(None)))
+    return Curriculum(courses, rungs, refs, {t.slug: t for t in tracks})
 
 
 @dataclass
@@ -177,6 +198,10 @@ def make_person(rng: random.Random, village: str, products: list[str], start: da
     if rng.random() < 0.08:  # gone after the first days
         engagement = rng.uniform(0, 0.1)
     products = rng.sample(products, rng.choice((1, 1, 2)))
+    track = None  # about four in ten follow a track, most of them their product's
+    if rng.random() < 0.4:
+        by_product = PRODUCT_TRACKS.get(products[0], "fresh-produce")
+        track = by_product if rng.random() < 0.75 else rng.choice(ROLE_TRACKS)
     profile = dict(village=village, gender=gender, birth_year=birth_year, baseline_rung=rung)
     profile |= dict(household_category=household, baseline_monthly_income_fen=income)
     profile |= dict(main_products="、".join(products))
@@ -188,6 +213,7 @@ def make_person(rng: random.Random, village: str, products: list[str], start: da
         "engagement": min(0.98, max(0.02, engagement)),
         "products": products,
         "profile": profile,
+        "track": track,  # a slug: the profile's track_id once the curriculum is known
     }
 
 
@@ -297,7 +323,8 @@ def _build_chunk(b: _Build, cohorts: list[tuple], index: int) -> int:
     ids = [by_phone[user["phone"]] for user in users]
     profiles, consents, enrollments, rows = [], [], [], defaultdict(list)
     for tid, (_, rng, person, cohort, mentor) in zip(ids, trainees, strict=True):
-        profiles.append(person["profile"] | {"user_id": tid})
+        track = b.cur.tracks.get(person["track"])
+        profiles.append(person["profile"] | {"user_id": tid, "track_id": track and track.id})
         consents.append(
             dict(
                 trainee_id=tid,

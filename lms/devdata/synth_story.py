@@ -45,10 +45,12 @@ WEIGHTS = weight_table("""
     tag confidence:14 family_time:12 other:4
     sale wechat_moments:35 wechat_group:25 community_group_buying:10 douyin:10 kuaishou:7
     sale pinduoduo:6 taobao:5 other:2
-    product_listing pinduoduo:35 taobao:25 wechat_moments:25 douyin:15
+    product_listing pinduoduo:35 taobao:25 wechat_moments:25 douyin:15 wechat_shop:5
     livestream douyin:55 kuaishou:35 other:10
     short_video douyin:50 kuaishou:30 wechat_moments:20
-    shop_opened pinduoduo:45 taobao:35 douyin:20
+    shop_opened pinduoduo:45 taobao:35 douyin:20 kuaishou:5 wechat_shop:5
+    taught_others wechat_group:40 other:60
+    cooperative_work other:70 wechat_group:30
     outcome employed:30 shop_opened:45 business_started:25""")  # tags in ProblemTag order
 # product: unit, yuan a unit (low, high), quantity (low, high), steps a unit (2: by the half)
 PRODUCTS = {
@@ -130,9 +132,28 @@ class CourseInfo:
 
 
 @dataclass
+class Way:
+    """One way up a rung (lms.services.ladder.Way), as the simulation reads it."""
+
+    route: str | None
+    course_ids: list[int]
+    practice: list[tuple]  # (kinds, channels (empty: any), count, within days or None)
+
+
+@dataclass
 class Curriculum:
     courses: list[CourseInfo]  # in curriculum order: tier, then position
-    rungs: dict[int, tuple[list[dict], list[tuple]]]  # level → (courses, practice requirements)
+    rungs: dict[int, list[Way]]  # the earned rungs, each way up
+    refs: dict[int, dict] = field(default_factory=dict)  # course id → {id, slug, title}
+    tracks: dict[str, m.Track] = field(default_factory=dict)  # by slug
+
+    def ways(self, level: int, track: str | None) -> list[Way]:
+        """The ways up `level` as a trainee of `track` has them, the track's own route first."""
+        found = self.rungs[level]
+        if (t := self.tracks.get(track)) is not None:
+            found = [Way(w.route, t.adjust(level, w.course_ids), w.practice) for w in found]
+            found.sort(key=lambda w: w.route != t.route_for(level))
+        return found
 
 
 @dataclass
@@ -244,6 +265,14 @@ def _practise(t: Trainee, tasks: list[tuple], last: date) -> date:
             if day >= stop:
                 break
             last = max(last, _record(t, kind, day))
+    for kind, chance, most in (("taught_others", 0.1, 4), ("cooperative_work", 0.06, 2)):
+        if rng.random() < chance + 0.3 * e * (rung >= 3):  # sellers who bring others along
+            day = begin + timedelta(rng.randint(60, 400))
+            for _ in range(rng.randint(1, most)):
+                if day >= stop:
+                    break
+                last = max(last, _record(t, kind, day))
+                day += timedelta(rng.randint(20, 120))
     day = begin + timedelta(rng.randint(30, 300))
     if rng.random() < 0.15 + 0.25 * e and day < stop:  # selling led to a job, a shop, a business
         _outcome(t, pick(rng, "outcome"), day)
@@ -314,7 +343,7 @@ def _follow_up(cur: Curriculum, t: Trainee, done: dict[int, date], last: date) -
     correction of the baseline."""
     rng, rung, visits = t.rng, t.person["profile"]["baseline_rung"], t.rows[m.FollowUpVisit]
     verified = sorted(  # newest first, as the ladder counts them
-        (r["happened_on"], r["kind"], r["reviewed_at"].date(), r["uuid"])
+        (r["happened_on"], r["kind"], r["channel"], r["reviewed_at"].date(), r["uuid"])
         for r in t.rows[m.PracticeRecord]
         if r["status"] == "verified"
     )[::-1]
@@ -330,10 +359,11 @@ def _follow_up(cur: Curriculum, t: Trainee, done: dict[int, date], last: date) -
             change = dict(kind="correction", to_rung=rung - 1, evidence={}, visit_id=None)
             change["reason"] = rng.choice(CORRECTIONS)
         elif target in cur.rungs and rng.random() < 0.85:
-            records = _evidence(cur.rungs[target], done, verified, day)
-            evidence = {"courses": cur.rungs[target][0], "records": records, "requirements": []}
-            if records is not None:  # uuids, until the visit and the records have ids
-                evidence["visit_id"] = visit["uuid"]
+            met = _evidence(cur.ways(target, t.person["track"]), done, verified, day)
+            if met is not None:  # record uuids, until the visit and the records have ids
+                courses, records = met
+                evidence = {"courses": [cur.refs[c] for c in courses], "records": records}
+                evidence |= {"requirements": [], "visit_id": visit["uuid"]}
                 change = dict(kind="promotion", to_rung=target, evidence=evidence, reason="")
                 change["visit_id"] = visit["uuid"]
         if change:
@@ -354,24 +384,29 @@ def _follow_up(cur: Curriculum, t: Trainee, done: dict[int, date], last: date) -
             day += timedelta(rng.randint(20, 80))
 
 
-def _evidence(rung: tuple, done: dict[int, date], verified: list, day: date) -> list[str] | None:
-    """The uuids of the records that meet the rung's practice requirements on `day`, or None when a
-    course or a record is still missing."""
-    courses, practice = rung
-    if any(done.get(c["id"], date.max) > day for c in courses):
-        return None
-    found = []
-    for kinds, count, within in practice:
-        since = day - timedelta(within) if within else date.min
-        hits = [
-            uuid
-            for on, kind, seen, uuid in verified
-            if kind in kinds and since < on <= day and seen <= day
-        ]
-        if len(hits) < count:
-            return None
-        found += hits[:count]
-    return found
+def _evidence(ways: list[Way], done: dict[int, date], verified: list, day: date):
+    """The first way up the rung met on `day`: its course ids and the uuids of the records that
+    meet its practice requirements; None while every way still misses a course or a record."""
+    for way in ways:
+        if any(done.get(c, date.max) > day for c in way.course_ids):
+            continue
+        found: list[str] = []
+        for kinds, channels, count, within in way.practice:
+            since = day - timedelta(within) if within else date.min
+            hits = [
+                uuid
+                for on, kind, channel, seen, uuid in verified
+                if kind in kinds
+                and (not channels or channel in channels)
+                and since < on <= day
+                and seen <= day
+            ]
+            if len(hits) < count:
+                break
+            found += [uuid for uuid in hits[:count] if uuid not in found]
+        else:
+            return way.course_ids, found
+    return None
 
 
 def _visit(t: Trainee, day: date, rung: int) -> dict:

@@ -2,7 +2,8 @@
 
 import random
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -30,7 +31,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
-from lms.services import accounts
+from lms.services import accounts, curricula, ladder
 
 TODAY = date(2026, 11, 22)
 MIDNIGHT = datetime.combine(TODAY, time())
@@ -88,7 +89,8 @@ def test_the_random_parts_repeat_for_a_seed():
     assert synth.plan_programme(random.Random(4), 500, TODAY) != plans[0]
     lessons, quiz = ((10, 1, None), (11, 1, (5, "sale"))), (("7", [1], [0]),)
     course = synth_story.CourseInfo(1, frozenset(), lessons, quiz, {True: [1], False: [0]})
-    cur = synth_story.Curriculum([course], {3: ([{"id": 1, "slug": "c", "title": "课"}], [])})
+    ways = [synth_story.Way(None, [1], [])]
+    cur = synth_story.Curriculum([course], {3: ways}, {1: {"id": 1, "slug": "c", "title": "课"}})
     person = synth.make_person(random.Random(1), "大坪村", ["茶叶", "蜂蜜"], date(2025, 3, 1))
     person["engagement"] = 0.9
 
@@ -265,3 +267,49 @@ def test_the_command_builds_commits_and_prints_a_summary(app, runner, mini_curri
         assert count(TraineeProfile) == 60
     again = runner.invoke(args=args)
     assert again.exit_code == 1 and "exists already" in again.output
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "curricula"
+
+
+def test_on_the_shipped_curriculum_trainees_follow_tracks_and_climb_by_its_routes(ctx):
+    curricula.import_tree(SHIPPED)
+    synth.build_programme(400, 3, today=TODAY)
+    db.session.flush()
+    profiles = db.session.scalars(select(TraineeProfile)).all()
+    tracks = {p.user_id: p.track for p in profiles}
+    with_track = [t for t in tracks.values() if t]
+    assert 0.3 < len(with_track) / len(profiles) < 0.5
+    assert {t.kind.value for t in with_track} == {"product", "role"}
+    rungs = {r.level: r for r in ladder.load_rungs()}
+    routes = defaultdict(set)
+    promotions = db.session.scalars(select(RungPromotion).where(RungPromotion.kind == "promotion"))
+    for p in promotions:
+        courses = [c["id"] for c in p.evidence["courses"]]
+        records = [db.session.get(PracticeRecord, i) for i in p.evidence["records"]]
+        visit = db.session.get(FollowUpVisit, p.visit_id)
+        done = pairs(
+            select(CourseCompletion.course_id, CourseCompletion.completed_at).where(
+                CourseCompletion.trainee_id == p.trainee_id
+            )
+        )
+        assert all(done[c].date() <= visit.visited_on for c in courses)
+        # The ladder's own ways up the rung, as the trainee's track has them: one of them is met.
+        way = next(
+            w
+            for w in ladder.rung_ways(rungs[p.to_rung], tracks[p.trainee_id])
+            if w.course_ids == courses
+        )
+        for req in way.practice:
+            since = visit.visited_on - timedelta(req.within_days or 10_000)
+            assert req.count <= sum(
+                r.kind in req.kinds
+                and (not req.channels or r.channel in req.channels)
+                and since < r.happened_on <= visit.visited_on
+                and r.status == "verified"
+                for r in records
+            )
+        routes[p.to_rung].add(way.route)
+    assert len(routes[5]) >= 2  # more than one way to rung 5 is taken
+    assert count(PracticeRecord, PracticeRecord.kind == "taught_others") > 0
+    assert count(PracticeRecord, PracticeRecord.kind == "cooperative_work") > 0
