@@ -106,6 +106,29 @@ def main() -> int:
             f"css {css_url} compressed: {css_bytes:,} bytes; "
             f"heaviest first load (html + css + js): {worst:,} of {BUDGET:,} bytes"
         )
+        # Every lesson with the pictures it lazy-loads when scrolled through, as served.
+        with app.app_context():
+            from lms.models import Lesson
+
+            slugs = list(
+                db.session.scalars(select(Lesson.slug).where(Lesson.archived_at.is_(None)))
+            )
+        lessons = []
+        for slug in slugs:
+            page = client.get(f"/learn/lessons/{slug}", headers=headers)
+            assert page.status_code == 200, (slug, page.status_code)
+            html = gzip.decompress(page.data).decode()
+            srcs = re.findall(r'<img[^>]+src="([^"]+)"', html)
+            pics = sum(len(client.get(src, headers=headers).data) for src in srcs)
+            lessons.append((len(page.data) + assets + pics, slug, len(page.data), len(srcs), pics))
+        lessons.sort(reverse=True)
+        print(
+            f"{'lesson, with its pictures':<46} {'html gz':>8} {'pics':>4} "
+            f"{'pics gz':>8} {'total':>8}"
+        )
+        for total, slug, html_gz, n, pics in lessons[:5]:
+            print(f"{slug:<46} {html_gz:>8,} {n:>4} {pics:>8,} {total:>8,}")
+        print(f"{len(lessons)} lessons; with pictures: {sum(n > 0 for *_, n, _ in lessons)}")
         return 0 if worst <= BUDGET and js_bytes <= JS_BUDGET else 1
 
 

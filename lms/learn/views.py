@@ -225,6 +225,13 @@ def lesson_image(course_slug: str, filename: str):
     response = _from_course_folder(course_slug, "img", filename)
     if filename.endswith(".svg"):
         response.headers["Content-Security-Policy"] = FIGURE_CSP
+        if response.status_code == 200:
+            # Drawn figures are text and shrink to a third gzipped; Flask-Compress sends a file
+            # streamed from disk uncompressed, so the figure is read into the response.
+            response.direct_passthrough = False
+            figure = response.get_data()
+            response.close()  # the file
+            response.set_data(figure)
     return response
 
 

@@ -1,6 +1,7 @@
 """The trainee's path through the real app: lessons, quizzes, completion, practice records."""
 
 import gc
+import gzip
 import io
 import re
 import shutil
@@ -451,9 +452,10 @@ def test_a_lesson_figure_drawn_as_svg_is_lazy_and_runs_nothing_opened_on_its_own
         body.read_text(encoding="utf-8").replace("(img/charger.png)", "(img/charger.svg)"),
         encoding="utf-8",
     )
+    rects = "".join(f'<rect x="{i}" width="5" height="5"/>' for i in range(100))
     (root / "courses" / "basics" / "img" / "charger.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>充电</title>'
-        '<rect width="5" height="5"/></svg>',
+        f"{rects}</svg>",
         encoding="utf-8",
     )
     _use_tree(app, monkeypatch, root)
@@ -466,6 +468,14 @@ def test_a_lesson_figure_drawn_as_svg_is_lazy_and_runs_nothing_opened_on_its_own
     assert figure.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"  # FIGURE_CSP
     assert b"<title>" in figure.get_data()
     figure.close()
+    packed = me.get("/learn/img/basics/charger.svg", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"  # figures are text: sent compressed
+    assert b"<title>" in gzip.decompress(packed.get_data())
+    again = me.get(
+        "/learn/img/basics/charger.svg",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
+    )
+    assert again.status_code == 304  # a phone that has it downloads nothing
 
 
 def test_a_lesson_with_a_recording_offers_it_and_serves_it_from_the_curriculum(
