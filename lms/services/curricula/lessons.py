@@ -298,9 +298,9 @@ def _load_practice(check: Checker, lesson: Node, task_slugs: dict[str, str], car
             found = lesson_markdown.inspect(text)
             for construct in found.unsafe:
                 check.report(item.lines[key], f"unsafe HTML {construct} in '{key}'")
-            for slug in found.cards:
-                if slug not in cards and slug != lesson_markdown.CARD_INDEX:
-                    check.report(item.lines[key], f"{unknown_card(slug, cards)} in '{key}'")
+            for card in found.cards:
+                if card not in cards and card != lesson_markdown.CARD_INDEX:
+                    check.report(item.lines[key], f"{unknown_card(card, cards)} in '{key}'")
     if complete and slug and kind and title and instructions and record:
         return PracticeSpec(slug, kind, title, instructions, record)
     return None
