@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms.db import db
 from lms.models import Lesson, PlatformCard, PracticeTask
 from lms.services import curricula
-from tests.services.test_curriculum_files import MINI, edit, line_of, problems
+from tests.services.test_curriculum_files import MINI, SHIPPED, edit, line_of, problems
 
 PLATFORMS = ["taobao", "pinduoduo", "douyin", "kuaishou", "wechat-shop"]
 
@@ -134,3 +134,16 @@ def test_a_tree_without_platforms_yaml_has_no_cards_and_no_card_links(tree):
     edit(tree / "platforms" / "taobao.md", "(card:wechat-shop)", "")
     edit(tree / "courses" / "selling" / "selling-first-post.md", "(card:taobao)", "")
     assert problems(tree) == []
+
+
+def test_the_shipped_tree_has_a_dated_card_per_platform():
+    from lms.services.curricula.files import load_tree
+
+    tree, found = load_tree(SHIPPED)
+    assert found == []
+    assert [p.slug for p in tree.platforms] == PLATFORMS
+    for card in tree.platforms:
+        assert card.checked_on == date(2026, 12, 3)
+        assert "示意，以应用里为准" in card.body, card.slug
+        assert "保证金" in card.body and "营业执照" in card.body, card.slug
+        assert "规则中心" in card.body or "帮助" in card.body, card.slug
