@@ -147,3 +147,21 @@ def test_the_shipped_tree_has_a_dated_card_per_platform():
         assert "示意，以应用里为准" in card.body, card.slug
         assert "保证金" in card.body and "营业执照" in card.body, card.slug
         assert "规则中心" in card.body or "帮助" in card.body, card.slug
+
+
+def test_every_shipped_deferral_to_a_rules_centre_links_a_card():
+    """A lesson or task line that sends the learner to 规则中心 also shows where it is."""
+    from lms.services.curricula.files import load_tree
+
+    tree, _ = load_tree(SHIPPED)
+    bare = []
+    for course in tree.courses:
+        for lesson in course.lessons:
+            texts = [(lesson.slug, lesson.body)]
+            if lesson.practice:
+                texts.append((lesson.practice.slug, lesson.practice.instructions))
+            for where, text in texts:
+                for line in text.splitlines():
+                    if "规则中心" in line and "card:" not in line and not line.startswith("!["):
+                        bare.append((where, line))
+    assert bare == []
