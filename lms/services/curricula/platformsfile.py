@@ -94,7 +94,7 @@ def _load_card(check: Checker, item: Node, cards: set[str]) -> str | None:
         md.report(1, "platform card text is empty")
         return None
     found = lesson_markdown.inspect(body)
-    report_markdown(md, body, found, cards, pictures="a course's img/ folder")
+    report_markdown(md, body, found, cards, pictures="a lesson's img/ folder, and a card has none")
     for image in found.images:
         md.report(_line_of(body, image), f"a platform card holds text only: no picture '{image}'")
     return body if not (found.unsafe or found.images) else None
