@@ -57,6 +57,8 @@ def main() -> int:
             "/learn/courses/mobile-payment-safety/quiz",
             "/learn/practice",
             "/learn/practice/new",
+            "/learn/cards",
+            "/learn/cards/taobao",
         ]
         # Lessons of later courses are locked until their prerequisites are done: measure as a
         # trainee who has completed every course, so each page renders in full.

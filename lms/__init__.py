@@ -59,11 +59,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from lms.admin import bp as admin_bp
     from lms.api import bp as api_bp
     from lms.auth import bp as auth_bp
+    from lms.cards import bp as cards_bp
     from lms.lead import bp as lead_bp
     from lms.learn import bp as learn_bp
     from lms.mentor import bp as mentor_bp
 
-    for bp in (auth_bp, learn_bp, mentor_bp, lead_bp, admin_bp, api_bp):
+    for bp in (auth_bp, learn_bp, cards_bp, mentor_bp, lead_bp, admin_bp, api_bp):
         app.register_blueprint(bp)
 
     from lms.errors import register_error_pages

@@ -105,3 +105,31 @@ def test_the_integrity_migration_keeps_what_existing_rows_meant(fresh_url):
             ends = conn.execute(sa.text("SELECT ends_on FROM mentor_assignments WHERE id = 1"))
             assert str(ends.scalar()) == "2026-03-31"
         db.engine.dispose()
+
+
+def test_the_platform_cards_migration_adds_and_removes_its_table(fresh_url):
+    """From the head before it (tracks and routes) up to the cards and back again."""
+    app = create_app(
+        {
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": fresh_url,
+        }
+    )
+    with app.app_context():
+        upgrade(revision="c4d8e2a17f35")
+        assert "platform_cards" not in sa.inspect(db.engine).get_table_names()
+        upgrade(revision="5c66121df54b")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO platform_cards (slug, position, name_zh, name_en, checked_on,"
+                    " body_md, body_html, revision, content_hash)"
+                    " VALUES ('taobao', 1, '淘宝', 'Taobao', '2026-12-03', 'x', '<p>x</p>', 1, 'h')"
+                )
+            )
+            stored = conn.execute(sa.text("SELECT checked_on FROM platform_cards")).scalar()
+        assert str(stored) == "2026-12-03"
+        downgrade(revision="c4d8e2a17f35")
+        assert "platform_cards" not in sa.inspect(db.engine).get_table_names()
+        upgrade()
+        db.engine.dispose()

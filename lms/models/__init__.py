@@ -45,6 +45,7 @@ from lms.models.people import (
     TraineeProfile,
     User,
 )
+from lms.models.platforms import PlatformCard
 from lms.models.practice import LIVE_STATUSES, Channel, PracticeRecord, RecordStatus
 from lms.models.programme import Cohort, Enrollment, MentorAssignment, Programme
 from lms.models.progress import CourseCompletion, LessonProgress, QuizAttempt
@@ -85,6 +86,7 @@ __all__ = [
     "Rung",
     "RungPracticeRequirement",
     "RungRouteCourse",
+    "PlatformCard",
     "Track",
     "TrackKind",
     "Tier",

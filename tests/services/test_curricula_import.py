@@ -7,7 +7,16 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.db import db
-from lms.models import Course, Lesson, PracticeTask, QuizItem, Rung, RungPracticeRequirement, Tier
+from lms.models import (
+    Course,
+    Lesson,
+    PlatformCard,
+    PracticeTask,
+    QuizItem,
+    Rung,
+    RungPracticeRequirement,
+    Tier,
+)
 from lms.services import curricula
 from tests.services.test_curriculum_files import MINI, edit
 
@@ -26,7 +35,16 @@ def counts(report: curricula.ImportReport) -> dict[str, dict[str, int]]:
 def table_counts() -> list[int]:
     return [
         db.session.scalar(select(func.count()).select_from(m))
-        for m in (Tier, Course, Lesson, QuizItem, PracticeTask, Rung, RungPracticeRequirement)
+        for m in (
+            Tier,
+            Course,
+            Lesson,
+            QuizItem,
+            PracticeTask,
+            Rung,
+            RungPracticeRequirement,
+            PlatformCard,
+        )
     ]
 
 
@@ -40,6 +58,7 @@ def test_first_import_adds_everything(ctx, tree):
         "practice tasks": {"added": 1},
         "rungs": {"added": 7},
         "tracks": {"added": 1},
+        "platform cards": {"added": 2},
     }
     selling = db.session.scalar(select(Course).where(Course.slug == "selling"))
     assert [p.slug for p in selling.prerequisites] == ["basics"]
@@ -80,6 +99,7 @@ def test_reimport_is_idempotent(ctx, tree):
         "practice tasks": {"unchanged": 1},
         "rungs": {"unchanged": 7},
         "tracks": {"unchanged": 1},
+        "platform cards": {"unchanged": 2},
     }
     assert table_counts() == before
 

@@ -13,6 +13,7 @@ PUBLIC |= {"manifest", "service_worker", "favicon", "offline", "pending"}
 ANY_USER = {"auth.logout", "auth.change_password"}
 BLUEPRINT_ROLES = {
     "learn": {Role.TRAINEE},
+    "cards": set(Role),  # the platform cards: trainees read them, mentors teach with them
     "mentor": {Role.MENTOR},
     "lead": {Role.LEAD, Role.ADMIN},
     "admin": {Role.ADMIN},

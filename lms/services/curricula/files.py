@@ -2,8 +2,8 @@
 
 `load_tree(path)` never touches the database. It returns the parsed tree and the list of problems;
 the importer refuses a tree with any problem, so an invalid tree changes nothing. Lessons are
-checked in .lessons and the quiz balance in .quizbalance; the YAML and the shared checks live in
-.yamlfile.
+checked in .lessons, the platform cards in .platformsfile and the quiz balance in .quizbalance;
+the YAML and the shared checks live in .yamlfile.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +13,7 @@ from lms.models.curriculum import Dimension
 from lms.services.curricula.glossary import check_glossary, load_glossary
 from lms.services.curricula.ladderfile import RungSpec, _load_ladder
 from lms.services.curricula.lessons import LessonSpec, load_lessons
+from lms.services.curricula.platformsfile import PlatformSpec, load_platforms
 from lms.services.curricula.quizbalance import check_quiz_balance
 from lms.services.curricula.tracksfile import TrackSpec, load_tracks
 from lms.services.curricula.yamlfile import Checker, Node, Problem, Seq
@@ -47,6 +48,7 @@ class Tree:
     courses: list[CourseSpec] = field(default_factory=list)
     rungs: list[RungSpec] = field(default_factory=list)
     tracks: list[TrackSpec] = field(default_factory=list)
+    platforms: list[PlatformSpec] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         lessons = [lesson for course in self.courses for lesson in course.lessons]
@@ -58,6 +60,7 @@ class Tree:
             "practice tasks": sum(1 for lesson in lessons if lesson.practice),
             "rungs": len(self.rungs),
             "tracks": len(self.tracks),
+            "platform cards": len(self.platforms),
         }
 
 
@@ -67,7 +70,8 @@ def load_tree(root: Path) -> tuple[Tree, list[Problem]]:
     problems: list[Problem] = []
     tree = Tree()
     tiers = _load_tiers(root, problems, tree)
-    course_lines = _load_courses(root, problems, tree, tiers)
+    cards = load_platforms(root, problems, tree)
+    course_lines = _load_courses(root, problems, tree, tiers, cards)
     _check_prerequisites(tree, course_lines, problems)
     _load_ladder(root, problems, tree, course_lines)
     load_tracks(root, problems, tree, course_lines)
@@ -129,8 +133,9 @@ COURSE_REQUIRED = {
 COURSE_OPTIONAL = {"prerequisites", "pass_mark"}
 
 
-def _load_courses(root, problems, tree, tiers) -> dict[str, tuple[Checker, Node]]:
-    """Parse every course.yaml; returns slug → (checker, node) for cross-file checks."""
+def _load_courses(root, problems, tree, tiers, cards) -> dict[str, tuple[Checker, Node]]:
+    """Parse every course.yaml; returns slug → (checker, node) for cross-file checks. `cards`
+    are the platform cards' slugs, which lessons and tasks may link to."""
     by_slug: dict[str, tuple[Checker, Node]] = {}
     lesson_slugs: dict[str, str] = {}
     task_slugs: dict[str, str] = {}
@@ -179,7 +184,7 @@ def _load_courses(root, problems, tree, tiers) -> dict[str, tuple[Checker, Node]
             "pass_mark": check.integer(data, "pass_mark", "course", 1, 100, default=80),
         }
         prerequisites = check.slug_list(data, "prerequisites", "course")
-        lessons = load_lessons(check, folder, data, lesson_slugs, task_slugs)
+        lessons = load_lessons(check, folder, data, lesson_slugs, task_slugs, cards)
         if slug:
             by_slug[slug] = (check, data)
         if complete and slug and all(v is not None for v in values.values()) and lessons:

@@ -20,6 +20,7 @@ from lms.errors import LmsError
 from lms.models import (
     Course,
     Lesson,
+    PlatformCard,
     PracticeTask,
     QuizItem,
     Rung,
@@ -33,7 +34,17 @@ from lms.services.curricula import lesson_markdown
 from lms.services.curricula.files import Problem, Tree, load_tree
 
 IMAGE_URL_PREFIX = "/learn/img"  # served by learn.lesson_image
-KINDS = ("tiers", "courses", "lessons", "quiz items", "practice tasks", "rungs", "tracks")
+CARD_URL_PREFIX = "/learn/cards"  # served by cards.index and cards.card
+KINDS = (
+    "tiers",
+    "courses",
+    "lessons",
+    "quiz items",
+    "practice tasks",
+    "rungs",
+    "tracks",
+    "platform cards",
+)
 
 
 class CurriculumInvalid(LmsError):
@@ -173,7 +184,9 @@ def import_tree(path: Path) -> ImportReport:
                     "title_en": lesson_spec.title["en"],
                     "minutes": lesson_spec.minutes,
                     "body_md": lesson_spec.body,
-                    "body_html": lesson_markdown.render(lesson_spec.body, image_prefix),
+                    "body_html": lesson_markdown.render(
+                        lesson_spec.body, image_prefix, CARD_URL_PREFIX
+                    ),
                     "audio": (lesson_spec.audio or "").removeprefix("audio/") or None,
                 },
                 course_id=course_rows[spec.slug].id,
@@ -205,9 +218,11 @@ def import_tree(path: Path) -> ImportReport:
                         "title_zh": task.title["zh"],
                         "title_en": task.title["en"],
                         "instructions_html": lesson_markdown.render(
-                            task.instructions, image_prefix
+                            task.instructions, image_prefix, CARD_URL_PREFIX
                         ),
-                        "record_html": lesson_markdown.render(task.record, image_prefix),
+                        "record_html": lesson_markdown.render(
+                            task.record, image_prefix, CARD_URL_PREFIX
+                        ),
                     },
                     lesson_id=lesson.id,
                 )
@@ -218,6 +233,7 @@ def import_tree(path: Path) -> ImportReport:
 
     _import_rungs(tree, report, course_rows, now)
     _import_tracks(tree, report, course_rows, now)
+    _import_platforms(tree, report, now)
     db.session.flush()
     return report
 
@@ -324,3 +340,24 @@ def _import_tracks(tree: Tree, report: ImportReport, course_rows, now) -> None:
             },
         )
     tracks.archive_rest()
+
+
+def _import_platforms(tree: Tree, report: ImportReport, now) -> None:
+    cards = _Sync(
+        report, "platform cards", {c.slug: c for c in db.session.scalars(select(PlatformCard))}, now
+    )
+    for position, spec in enumerate(tree.platforms, start=1):
+        cards.upsert(
+            PlatformCard,
+            spec.slug,
+            {
+                "slug": spec.slug,
+                "position": position,
+                "name_zh": spec.name["zh"],
+                "name_en": spec.name["en"],
+                "checked_on": spec.checked_on,
+                "body_md": spec.body,
+                "body_html": lesson_markdown.render(spec.body, IMAGE_URL_PREFIX, CARD_URL_PREFIX),
+            },
+        )
+    cards.archive_rest()

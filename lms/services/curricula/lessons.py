@@ -47,7 +47,8 @@ class LessonSpec:
     body_file: Path | None = None  # where the text is (for the tree-wide checks)
 
 
-def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSpec]:
+def load_lessons(check, folder, data, lesson_slugs, task_slugs, cards) -> list[LessonSpec]:
+    """The course's lessons; `cards` are the platform cards' slugs a `card:` link may name."""
     items = data.get("lessons")
     if not isinstance(items, Seq) or not items:
         if "lessons" in data:
@@ -71,9 +72,9 @@ def load_lessons(check, folder, data, lesson_slugs, task_slugs) -> list[LessonSp
             lesson_slugs[slug] = check.name
         title = check.bilingual(item, "title", "lesson")
         minutes = check.integer(item, "minutes", "lesson", 1, 240)
-        body = _load_body(check, folder, item, slug)
+        body = _load_body(check, folder, item, slug, cards)
         quiz = _load_quiz(check, item)
-        practice = _load_practice(check, item, task_slugs) if "practice" in item else None
+        practice = _load_practice(check, item, task_slugs, cards) if "practice" in item else None
         audio = _check_audio(check, folder, item) if "audio" in item else None
         if (
             complete
@@ -112,7 +113,7 @@ def _check_audio(check: Checker, folder: Path, item: Node) -> str | None:
     return name
 
 
-def _load_body(check: Checker, folder: Path, item: Node, slug: str | None) -> str | None:
+def _load_body(check: Checker, folder: Path, item: Node, slug: str | None, cards) -> str | None:
     name = item.get("body") or (f"{slug}.md" if slug else None)
     if name is None:
         return None
@@ -129,16 +130,8 @@ def _load_body(check: Checker, folder: Path, item: Node, slug: str | None) -> st
     if not body:
         md.report(1, "lesson text is empty")
         return None
-    unsafe, images = lesson_markdown.inspect(body)
-    for construct in unsafe:
-        if construct.startswith("<img src="):
-            message = (
-                f"picture {construct[9:-1]} must be a .jpg/.png/.webp/.svg file in the course's "
-                "img/ folder (nothing is loaded from outside the server)"
-            )
-        else:
-            message = f"unsafe HTML {construct}: use plain Markdown"
-        md.report(_line_containing(body, construct), message)
+    unsafe, images, _ = found = lesson_markdown.inspect(body)
+    report_markdown(md, body, found, cards, pictures="the course's img/ folder")
     for image in images:
         image_path = folder / image
         image_line = _line_containing(body, image)
@@ -154,6 +147,28 @@ def _load_body(check: Checker, folder: Path, item: Node, slug: str | None) -> st
             for problem in svgcheck.problems(image_path.read_bytes()):
                 md.report(image_line, f"image '{image}': {problem}")
     return body if not unsafe else None
+
+
+def report_markdown(md: Checker, body: str, found, cards: set[str], *, pictures: str) -> None:
+    """Report, at their lines of `body`, the unsafe constructs and the `card:` links naming no
+    card that `lesson_markdown.inspect` found; `pictures` says where pictures may come from."""
+    for construct in found.unsafe:
+        if construct.startswith("<img src="):
+            message = (
+                f"picture {construct[9:-1]} must be a .jpg/.png/.webp/.svg file in {pictures} "
+                "(nothing is loaded from outside the server)"
+            )
+        else:
+            message = f"unsafe HTML {construct}: use plain Markdown"
+        md.report(_line_containing(body, construct), message)
+    for slug in found.cards:
+        if slug not in cards and slug != lesson_markdown.CARD_INDEX:
+            md.report(_line_containing(body, f"'card:{slug}'"), unknown_card(slug, cards))
+
+
+def unknown_card(slug: str, cards: set[str]) -> str:
+    known = ", ".join(sorted(cards)) or "none"
+    return f"unknown platform card 'card:{slug}' (platforms.yaml has: {known}; or card:index)"
 
 
 def _line_containing(text: str, construct: str) -> int:
@@ -251,7 +266,7 @@ def _load_quiz_item(check: Checker, item: Node) -> QuizSpec | None:
     return QuizSpec(slug, str(kind), question, options, indexes, explanation, check.name, item.line)
 
 
-def _load_practice(check: Checker, lesson: Node, task_slugs: dict[str, str]):
+def _load_practice(check: Checker, lesson: Node, task_slugs: dict[str, str], cards: set[str]):
     item = lesson["practice"]
     if not isinstance(item, Node):
         check.report(lesson.lines["practice"], "'practice' must be a mapping")
@@ -280,8 +295,12 @@ def _load_practice(check: Checker, lesson: Node, task_slugs: dict[str, str]):
     record = check.text(item, "record", "practice task")
     for key, text in (("instructions", instructions), ("record", record)):
         if text:
-            for construct in lesson_markdown.inspect(text)[0]:
+            found = lesson_markdown.inspect(text)
+            for construct in found.unsafe:
                 check.report(item.lines[key], f"unsafe HTML {construct} in '{key}'")
+            for card in found.cards:
+                if card not in cards and card != lesson_markdown.CARD_INDEX:
+                    check.report(item.lines[key], f"{unknown_card(card, cards)} in '{key}'")
     if complete and slug and kind and title and instructions and record:
         return PracticeSpec(slug, kind, title, instructions, record)
     return None

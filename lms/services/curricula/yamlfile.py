@@ -3,6 +3,7 @@ reported with its file and line, and one cause gives one problem."""
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -43,6 +44,14 @@ class Seq(list):
 
 class _Loader(yaml.SafeLoader):
     duplicate_keys: list[tuple[str, int]]
+
+
+# Dates stay text for `Checker.date` to read: YAML's own reading of 2026-13-03 raises a bare
+# ValueError with no line, where the checker reports the file and line.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> Node:
@@ -137,6 +146,20 @@ class Checker:
             )
             return None
         return value
+
+    def date(self, node: Node, key: str, what: str) -> date | None:
+        if key not in node:
+            return None
+        value = node.get(key)
+        try:
+            if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+        self.report(
+            self.line_of(node, key), f"{what} '{key}' must be a date YYYY-MM-DD, got {value!r}"
+        )
+        return None
 
     def bilingual(self, node: Node, key: str, what: str) -> dict[str, str] | None:
         if key not in node:
