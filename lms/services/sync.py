@@ -20,7 +20,10 @@ Client time is when the person made the entry; what they say happened (`happened
 time in the future means the phone's clock is wrong: the entry is rejected with a message
 saying so, and is accepted once the clock is fixed — nothing is stranded.
 
-Entries are applied with the same services, and the same rules, as the forms.
+Entries are applied with the same services, and the same rules, as the forms. A practice
+record's data holds the fields its kind asks (lms.models.practice_kinds.KIND_FORMS) — any other
+one filled in is rejected, as by the form — and `"photo_follows": "1"` when its photo is sent
+after it, which counts as the screenshot a link-or-screenshot kind needs.
 """
 
 from dataclasses import dataclass
