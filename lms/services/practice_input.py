@@ -86,14 +86,17 @@ def parse_count(text: str, name: str) -> int:
     return int(cleaned)
 
 
-LINK = re.compile(r"https?://[^\s，。、！？“”（）《》【】<>\"']+", re.IGNORECASE)
+# A link on its own may hold any character but space; inside share text it ends where the
+# characters a URL may hold (RFC 3986) end, so "…/iRNBho6u/复制此链接" loses the Chinese.
+WHOLE_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+LINK = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]+", re.IGNORECASE)
 
 
 def parse_link(text: str) -> str:
     """The http(s) link in `text`: the link itself, or the one inside an app's share text
     ("3.88 复制打开抖音，看看… https://v.douyin.com/…/ …"). Raises ValueError for people."""
     text = fold_fullwidth(text)
-    found = text if LINK.fullmatch(text) else (m.group(0) if (m := LINK.search(text)) else None)
+    found = text if WHOLE_LINK.fullmatch(text) else (m[0] if (m := LINK.search(text)) else None)
     if found is None:
         raise ValueError(_("链接要以 http:// 或 https:// 开头，请从 App 里“复制链接”再粘贴。"))
     if len(found) > MAX_LINK:

@@ -138,10 +138,15 @@ def test_a_listing_with_only_a_link_is_accepted_and_shown_with_its_product_and_l
     assert f'href="{data["link"]}"' in item and "¥" not in item
 
 
-def test_a_link_inside_an_apps_share_text_is_taken_out_of_it(app, me):
-    shared = (
-        "7.43 复制打开抖音，看看【刘春梅的作品】土鸡蛋上新 https://v.douyin.com/iRNBho6u/ 01/07"
-    )
+@pytest.mark.parametrize(
+    "shared",
+    [
+        "7.43 复制打开抖音，看看【刘春梅的作品】土鸡蛋上新 https://v.douyin.com/iRNBho6u/ 01/07",
+        "【刘春梅的作品】https://v.douyin.com/iRNBho6u/复制此链接，打开抖音搜索",
+        "https://v.douyin.com/iRNBho6u/",
+    ],
+)
+def test_a_link_inside_an_apps_share_text_is_taken_out_of_it(app, me, shared):
     response = me.post("/learn/practice/new", data=kind_form("short_video", link=shared))
     assert response.status_code == 302
     (record,) = records(app)
