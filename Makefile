@@ -35,7 +35,7 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o lms/translations/messages.pot --no-location --omit-header --ignore-dirs ".* instance" .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o lms/translations/messages.pot --no-location --omit-header --ignore-dirs ".* instance" .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --omit-header --no-wrap
 	$(BIN)/python scripts/sync_catalogs.py
 

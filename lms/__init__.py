@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms.assets import init_assets
 from lms.config import DEVELOPMENT_KEYS, ROOT, Config, engine_options
 from lms.db import db
-from lms.display import format_short_date, format_yuan, ui_language
+from lms.display import format_short_date, format_yuan, record_facts, ui_language
 from lms.extensions import babel, compress, csrf, limiter, login_manager, migrate
 from lms.inputs import IdConverter, refuse_control_characters
 from lms.logs import install_redaction
@@ -144,6 +144,7 @@ def _init_templates(app: Flask) -> None:
         dimension_label=label_of(Dimension),
         observation_label=label_of(Observation),
         problem_label=label_of(ProblemTag),
+        record_facts=record_facts,
     )
     app.jinja_env.filters["yuan"] = format_yuan
     app.jinja_env.filters["short_date"] = format_short_date

@@ -1,9 +1,12 @@
-"""How values are shown to people: the interface language, money and short dates."""
+"""How values are shown to people: the interface language, money, short dates and what a
+practice record says."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from babel.dates import format_date as babel_format_date
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, gettext
 
 from lms.clock import local_today
 
@@ -49,3 +52,37 @@ def _short_pattern(english: bool, same_year: bool) -> str:
     if english:
         return "MMM d" if same_year else "MMM d, y"
     return "M月d日" if same_year else "y年M月d日"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing a page says about a practice record: its field, the words, a link's address."""
+
+    name: str
+    text: str
+    href: str | None = None
+
+
+def record_facts(record) -> list[Fact]:
+    """A practice record's own fields, as its kind asks them (KIND_FORMS), in its order: a
+    listing's product and link, a livestream's minutes, viewers and orders — never a blank
+    amount or a quantity the kind does not ask."""
+    from lms.models.practice_kinds import KIND_FORMS
+
+    facts = []
+    for ask in KIND_FORMS[record.kind].asks:
+        value = record.amount_fen if ask.name == "amount" else getattr(record, ask.name)
+        if value is None or value == "":
+            continue
+        if ask.name == "product":
+            facts.append(Fact("product", value))
+        elif ask.name == "quantity":
+            facts.append(Fact("quantity", f"{value.normalize():f}{record.unit}"))
+        elif ask.name == "amount":
+            facts.append(Fact("amount", format_yuan(value)))
+        elif ask.name == "link":
+            host = urlsplit(value).hostname or value
+            facts.append(Fact("link", gettext("链接：%(host)s", host=host), href=value))
+        else:
+            facts.append(Fact(ask.name, str(ask.shown) % {"n": f"{value:,}"}))
+    return facts

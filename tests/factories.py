@@ -163,6 +163,31 @@ def sale_form(**overrides) -> dict[str, str]:
     } | overrides
 
 
+# What each kind's form posts when filled in well (issue 13: each kind asks only its own fields).
+KIND_EXAMPLES = {
+    "sale": {"product": "土鸡蛋", "quantity": "30", "unit": "个", "amount": "45"},
+    "livestream": {"minutes": "60", "viewers": "35", "orders": "3", "amount": "120"},
+    "short_video": {"link": "https://v.douyin.com/iRNBho6u/", "viewers": "500"},
+    "shop_opened": {"link": "https://weidian.com/?userid=1700000"},
+    "product_listing": {
+        "product": "猕猴桃",
+        "link": "https://mobile.yangkeduo.com/goods.html?id=1",
+    },
+    "taught_others": {"people": "2", "note": "教邻居李大姐发朋友圈"},
+    "cooperative_work": {"people": "5", "product": "核桃", "amount": ""},
+}
+
+
+def kind_form(kind: str, **overrides) -> dict[str, str]:
+    """What a trainee's practice form of `kind` posts today, on WeChat Channels."""
+    return {
+        "kind": kind,
+        "happened_on": local_today().isoformat(),
+        "channel": "wechat_channels",
+        **KIND_EXAMPLES[kind],
+    } | overrides
+
+
 def visit_form(**overrides) -> dict:
     """What a mentor's visit form posts for a phone visit today, with a next date agreed."""
     today = local_today()

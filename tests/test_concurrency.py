@@ -38,6 +38,7 @@ from tests.conftest import PASSWORD, count_rows, serving
 from tests.factories import (
     assign,
     enroll,
+    kind_form,
     make_cohort,
     make_programme,
     make_record,
@@ -221,6 +222,42 @@ def test_a_mentor_verifying_while_the_trainee_edits_never_verifies_what_they_did
         else:  # the trainee was first: the verify refused, the mentor shown the new values
             assert stored.status is RecordStatus.SELF_REPORTED
             assert stored.amount_fen == 9999900 and statuses[0] == 409
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_a_mentor_verifying_a_livestream_while_the_trainee_edits_its_counts(app, people, round_):
+    """The same race for a kind with its own fields (issue 13): never a verified record with
+    counts the mentor did not see."""
+    with app.app_context():
+        record = make_record(
+            people["trainee"],
+            kind="livestream",
+            amount_fen=None,
+            quantity=None,
+            unit="",
+            product="",
+            minutes=60,
+            viewers=35,
+            orders=3,
+        )
+        db.session.commit()
+    edit = kind_form("livestream", viewers="3500", uuid=record.uuid, version="1")
+    with serving(app) as base:
+        mentor, trainee = Client(base, people["mentor"]), Client(base, people["trainee"])
+        statuses = at_once(
+            [
+                lambda: mentor.post(f"/mentor/records/{record.id}/verify", {"version": "1"}),
+                lambda: trainee.post(f"/learn/practice/{record.id}/edit", edit),
+            ]
+        )
+    no_server_errors(statuses)
+    with app.app_context():
+        stored = db.session.get(PracticeRecord, record.id)
+        if stored.status is RecordStatus.VERIFIED:
+            assert stored.viewers == 35 and stored.version == 2
+        else:
+            assert stored.status is RecordStatus.SELF_REPORTED
+            assert stored.viewers == 3500 and statuses[0] == 409
 
 
 @pytest.mark.parametrize("round_", range(4))

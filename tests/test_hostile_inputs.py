@@ -124,10 +124,17 @@ VALID = {
     "auth.login": {"phone": lambda n: f"137{n:08d}", "password": PASSWORD},
     "lead.new_cohort": {"name": lambda n: f"第{n}期", "starts_on": TODAY.isoformat()},
     "lead.new_programme": {"name": lambda n: f"项目{n}"},
-    "learn.practice_new": {"product": "土鸡蛋", "quantity": "30", "amount": "45"},
+    "learn.practice_new": {"product": "土鸡蛋", "link": "https://weidian.com/item.html?id=1"},
+    "learn.practice_edit": {"minutes": "60", "viewers": "35", "orders": "2"},
     "mentor.new_visit": {"another": "1"},  # the world has a visit today already
     "mentor.reject": {"reason": "照片看不清"},
     "mentor.verify": {"version": "1"},
+}
+# Pages whose form depends on their query: the practice form is its kind's (a listing's link,
+# a livestream's counts), so every kind-specific field is swept on one of the two.
+PAGE_ARGS = {
+    "learn.practice_new": {"kind": "product_listing"},
+    "learn.practice_edit": {"kind": "livestream"},
 }
 AS_IN_WORLD = {  # the same, from the world's ids
     "auth.login": {"phone": "trainee_phone"},
@@ -232,13 +239,13 @@ def counts():
     ]
 
 
-def url(endpoint, ids, slugs, app):
+def url(endpoint, ids, slugs, app, *, page_args: bool = True):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {arg: ids[arg] for arg in rule.arguments if arg in ids}
     if "slug" in rule.arguments:
         values["slug"] = slugs["lesson" if "/lessons/" in rule.rule else "course"]
     with app.test_request_context():
-        return url_for(endpoint, **values)
+        return url_for(endpoint, **values, **(PAGE_ARGS.get(endpoint, {}) if page_args else {}))
 
 
 CORE = [
@@ -342,7 +349,7 @@ def send(app, world, endpoint, method, *, query=None, form=None, file_bytes=b"")
     global requests_made
     _users, ids, slugs = world
     client = client_for(app, world, endpoint)
-    path = url(endpoint, ids, slugs, app)
+    path = url(endpoint, ids, slugs, app, page_args=method == "POST")  # GETs sweep the query
     sent = [str(v) for v in (query or form or {}).values()]
     control = any(CONTROL.search(v) for v in sent)
     if method == "GET":

@@ -1,5 +1,6 @@
 """Migrations upgrade, downgrade and upgrade again, and agree with the models."""
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -132,4 +133,58 @@ def test_the_platform_cards_migration_adds_and_removes_its_table(fresh_url):
         downgrade(revision="c4d8e2a17f35")
         assert "platform_cards" not in sa.inspect(db.engine).get_table_names()
         upgrade()
+        db.engine.dispose()
+
+
+def test_the_practice_kind_fields_migration_keeps_records_and_checks_its_counts(fresh_url):
+    """a3f6b9d1c2e8 adds link, minutes, viewers, orders and people (empty on existing records),
+    with CHECKs that refuse a negative count; downgrading drops them and keeps the records."""
+    app = create_app(
+        {
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": fresh_url,
+        }
+    )
+    insert_record = sa.text(
+        "INSERT INTO practice_records (id, uuid, trainee_id, kind, happened_on, channel, product,"
+        " unit, amount_fen, note, status, reject_reason, created_at, updated_at, version)"
+        " VALUES (:i, :u, 1, 'sale', '2026-11-01', 'wechat_group', '土鸡蛋', '斤', 4500, '',"
+        " 'self_reported', '', '2026-11-01', '2026-11-01', 1)"
+    )
+    with app.app_context():
+        upgrade(revision="5c66121df54b")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, phone, name, role, password_hash, is_active,"
+                    " session_token, created_at)"
+                    " VALUES (1, '13900000001', 'x', 'trainee', 'h', true, 't', '2026-01-01')"
+                )
+            )
+            conn.execute(insert_record, {"i": 1, "u": "00000000-0000-4000-8000-000000000001"})
+        upgrade(revision="a3f6b9d1c2e8")
+        with db.engine.begin() as conn:
+            row = conn.execute(
+                sa.text(
+                    "SELECT amount_fen, link, minutes, viewers, orders, people"
+                    " FROM practice_records"
+                )
+            ).one()
+            assert tuple(row) == (4500, None, None, None, None, None)
+            conn.execute(
+                sa.text(
+                    "UPDATE practice_records SET kind = 'livestream', minutes = 60, viewers = 0,"
+                    " orders = 0, link = 'https://v.douyin.com/x/'"
+                )
+            )
+        for column, value in [("minutes", 0), ("viewers", -1), ("orders", -1), ("people", 0)]:
+            with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+                conn.execute(sa.text(f"UPDATE practice_records SET {column} = {value}"))
+        downgrade(revision="5c66121df54b")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("practice_records")}
+        assert not columns & {"link", "minutes", "viewers", "orders", "people"}
+        with db.engine.begin() as conn:
+            assert (
+                conn.execute(sa.text("SELECT kind FROM practice_records")).scalar() == "livestream"
+            )
         db.engine.dispose()

@@ -23,6 +23,7 @@ from lms.models import (
     RungPromotion,
     User,
 )
+from lms.models.practice_kinds import KIND_FORMS
 from lms.services import learning
 
 TIER_1 = ["phone-basics", "wechat-basics", "mobile-payment-safety"]
@@ -89,6 +90,13 @@ STORIES = {
 }
 
 
+# What the demo's livestreams and listings show besides money (lms.models.practice_kinds).
+KIND_EXTRAS = {
+    "livestream": {"minutes": 90, "viewers": 46, "orders": 11},
+    "product_listing": {"link": "https://weidian.com/item.html?itemID=7100000001"},
+}
+
+
 def add_demo_history(mentors: dict[str, User], today: date) -> int:
     """Add each story to its trainee if they have no history; return how many were added.
     `mentors` maps a trainee's phone to the mentor who follows them."""
@@ -108,13 +116,15 @@ def add_demo_history(mentors: dict[str, User], today: date) -> int:
                 if items:
                     learning.submit_quiz(trainee, course, {i.id: set(i.answer) for i in items})
         for ago, kind, channel, product, qty, unit, yuan, status in records:
+            asks = KIND_FORMS[PracticeKind(kind)]
             db.session.add(
                 PracticeRecord(
                     trainee_id=trainee.id,
                     kind=PracticeKind(kind),
                     channel=channel,
                     happened_on=today - timedelta(days=ago),
-                    product=product,
+                    product=product if asks.asks_for("product") else "",
+                    **KIND_EXTRAS.get(kind, {}),
                     quantity=Decimal(qty) if qty else None,
                     unit=unit,
                     amount_fen=yuan * 100 if yuan is not None else None,

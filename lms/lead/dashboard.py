@@ -191,16 +191,16 @@ def report(programme_id: int, trainee_id: int):
         )
         .order_by(CourseCompletion.completed_at)
     ).all()
-    sales = db.session.scalars(
+    verified = db.session.scalars(
         select(PracticeRecord)
         .where(
             PracticeRecord.trainee_id == trainee.id,
             PracticeRecord.status == RecordStatus.VERIFIED,
-            PracticeRecord.kind == PracticeKind.SALE,
             PracticeRecord.happened_on >= since,
         )
-        .order_by(PracticeRecord.happened_on)
+        .order_by(PracticeRecord.happened_on, PracticeRecord.id)
     ).all()
+    sales = [r for r in verified if r.kind is PracticeKind.SALE]
     visits = db.session.scalars(
         select(FollowUpVisit)
         .where(FollowUpVisit.trainee_id == trainee.id, FollowUpVisit.visited_on >= since)
@@ -232,6 +232,7 @@ def report(programme_id: int, trainee_id: int):
         promotions=promotions,
         completions=completions,
         sales=sales,
+        other_practice=[r for r in verified if r.kind is not PracticeKind.SALE],
         visits=visits,
         cohort=cohort,
         today=local_today(),

@@ -14,7 +14,8 @@ from lms.clock import local_today
 from lms.db import Written, db, new_uuid
 from lms.errors import RecordGone, StaleVersion, UuidTaken, ValidationError
 from lms.forms import ConfirmForm, posted_version
-from lms.models import LIVE_STATUSES, PracticeRecord, PracticeTask, RecordStatus
+from lms.models import LIVE_STATUSES, PracticeKind, PracticeRecord, PracticeTask, RecordStatus
+from lms.models.practice_kinds import KIND_FORMS
 from lms.permissions import acting_user
 from lms.services import learning, practice, practice_photos
 
@@ -33,12 +34,41 @@ def _my_record_or_404(record_id: int) -> PracticeRecord:
     return record
 
 
+def _kind(text) -> PracticeKind | None:
+    try:
+        return PracticeKind(text)
+    except ValueError:
+        return None
+
+
 def _render_practice_form(form, record=None, task=None, status=200, **extra):
+    """The form of the kind it carries, or — no kind chosen yet — the choice of kind first
+    (links: no JavaScript needed). Errors on fields the kind does not show go on top."""
+    kind = _kind(form.kind.data)
+    kind_form = KIND_FORMS.get(kind)
+    shown = set()
+    if kind_form is not None:
+        shown = {"kind", "happened_on", "channel", "note", "photo", "uuid"}
+        shown |= {a.name for a in kind_form.asks} | (
+            {"unit"} if kind_form.asks_for("unit") else set()
+        )
+    stray = [e for name, f in form._fields.items() if name not in shown for e in f.errors]
+    endpoint, args = (
+        ("learn.practice_edit", {"record_id": record.id})
+        if record
+        else ("learn.practice_new", {"task": task.slug} if task else {})
+    )
+    if draft := request.args.get("draft"):
+        args["draft"] = draft[:40]
     return render_template(
         "learn/practice_form.html",
         form=form,
         record=record,
         task=task,
+        kind=kind,
+        kind_form=kind_form,
+        kinds=[(k, url_for(endpoint, kind=k.value, **args)) for k in PracticeKind],
+        stray=stray,
         units=UNITS,
         today=local_today().isoformat(),
         **extra,
@@ -68,8 +98,10 @@ def practice_new():
     form = PracticeForm()
     if request.method == "GET":
         form.uuid.data = new_uuid()
-        form.kind.data = task.kind if task else "sale"
+        kind = _kind(request.args.get("kind")) or (task.kind if task else None)
+        form.kind.data = kind.value if kind else ""
         form.happened_on.data = local_today().isoformat()
+        form.unit.data = "斤"
         last = practice.last_channel(me)
         form.channel.data = last.value if last else "wechat_moments"
         return _render_practice_form(form, task=task)
@@ -128,6 +160,8 @@ def practice_edit(record_id: int):
         return redirect(url_for("learn.practice_list"))
     form = PracticeForm(obj=_RecordData(record))  # posted data, when there is any, wins
     if request.method == "GET":
+        if kind := _kind(request.args.get("kind")):  # changing what kind of record it is
+            form.kind.data = kind.value
         return _render_practice_form(form, record=record, task=record.task)
     try:
         practice.update_practice_record(
@@ -215,5 +249,9 @@ class _RecordData:
             if record.amount_fen is None
             else (f"{record.amount_fen // 100}.{record.amount_fen % 100:02d}")
         )
+        for name in ("minutes", "viewers", "orders", "people"):
+            value = getattr(record, name)
+            setattr(self, name, "" if value is None else str(value))
+        self.link = record.link or ""
         self.note = record.note
         self.remove_photo = False

@@ -27,6 +27,7 @@ from lms.models import (
     LIVE_STATUSES,
     Course,
     Lesson,
+    PracticeKind,
     PracticeRecord,
 )
 from lms.permissions import acting_user
@@ -69,6 +70,7 @@ def home():
         keep=[
             *([url_for("learn.lesson", slug=continue_lesson.slug)] if continue_lesson else []),
             url_for("learn.practice_new"),
+            *(url_for("learn.practice_new", kind=k.value) for k in PracticeKind),  # its forms
             url_for("learn.practice_list"),
         ],
     )

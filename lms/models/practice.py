@@ -71,6 +71,11 @@ class PracticeRecord(db.Model):
     __table_args__ = (
         CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="amount_nonnegative"),
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+        # What the other kinds ask (lms.models.practice_kinds); the service holds the upper bounds.
+        CheckConstraint("minutes IS NULL OR minutes > 0", name="minutes_positive"),
+        CheckConstraint("viewers IS NULL OR viewers >= 0", name="viewers_nonnegative"),
+        CheckConstraint("orders IS NULL OR orders >= 0", name="orders_nonnegative"),
+        CheckConstraint("people IS NULL OR people > 0", name="people_positive"),
         # Indicators look up a trainee's records by date range.
         Index("ix_practice_records_trainee_day", "trainee_id", "happened_on"),
         # Verified records over a period, read from the index alone (the dashboards' biggest
@@ -108,6 +113,11 @@ class PracticeRecord(db.Model):
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     unit: Mapped[str] = mapped_column(String(10), default="")
     amount_fen: Mapped[int | None]  # money is integer fen
+    link: Mapped[str | None] = mapped_column(String(500))  # a video, shop or listing (http/https)
+    minutes: Mapped[int | None]  # how long a livestream ran
+    viewers: Mapped[int | None]  # a livestream's most viewers at once; a short video's views
+    orders: Mapped[int | None]  # orders taken in a livestream
+    people: Mapped[int | None]  # people taught, or farmers brought in
     note: Mapped[str] = mapped_column(Text, default="")
     photo: Mapped[str | None] = mapped_column(String(80))  # file name under UPLOAD_FOLDER/practice
     status: Mapped[RecordStatus] = mapped_column(

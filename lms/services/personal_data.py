@@ -2,10 +2,11 @@
 
 Export gathers every row that is about the trainee (and the evidence photos) into a ZIP with a
 `data.json`; the same data is shown as a readable page. Erasure removes what identifies the
-person — name, phone, password, free text they or their mentor wrote, photos, a guardian's
-name, the details of audit events — and keeps the rest under the trainee's row id, which is
-not a person: dates, amounts, rungs, household category and village, so the programme's
-figures stay true. The account can no longer be used. Both are audited.
+person — name, phone, password, free text they or their mentor wrote, photos, the links to
+their shops and videos, a guardian's name, the details of audit events — and keeps the rest
+under the trainee's row id, which is not a person: dates, amounts, counts, rungs, household
+category and village, so the programme's figures stay true. The account can no longer be
+used. Both are audited.
 
 Copies outside the database are reached too: the photos (after the commit), staged uploads,
 the files background jobs keep for the trainee's programmes (exports, initial passwords: after
@@ -166,6 +167,11 @@ def gather(trainee: User) -> dict[str, Any]:
             "quantity",
             "unit",
             "amount_fen",
+            "minutes",
+            "viewers",
+            "orders",
+            "people",
+            "link",
             "note",
             "photo",
             "status",
@@ -221,6 +227,7 @@ def erase(actor: User, trainee: User) -> None:
     for record in _of(PracticeRecord, trainee):
         files.remove_after_commit("practice", record.photo)
         record.photo, record.product, record.note, record.reject_reason = None, "", "", ""
+        record.link = None  # a shop's or a video's address leads to the person
     for visit in _of(FollowUpVisit, trainee):
         visit.observations = {
             d: {"level": seen.get("level"), "note": ""} for d, seen in visit.observations.items()

@@ -1,21 +1,17 @@
-"""Practice records: validation, logging, editing and monthly totals (evidence photos are
-checked in lms.services.practice_photos).
+"""Practice records: logging, editing and monthly totals (what is typed is checked in
+lms.services.practice_input, evidence photos in lms.services.practice_photos).
 
 Services flush, never commit. Bad input raises ValidationError with a message per field.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
 
 from lms.clock import local_today
 from lms.db import Written, client_uuid, db, flush_versioned, insert_once
 from lms.errors import LmsError, RecordGone, StaleVersion, UuidTaken, ValidationError
-from lms.inputs import checked_date, fold_fullwidth
 from lms.models import (
     LIVE_STATUSES,
     Channel,
@@ -26,127 +22,14 @@ from lms.models import (
     User,
 )
 from lms.services import files
+from lms.services.practice_input import (  # noqa: F401  (re-exported: writers import them here)
+    PracticeInput,
+    parse_count,
+    parse_link,
+    parse_quantity,
+    parse_yuan,
+)
 from lms.services.practice_photos import check_photo
-
-MAX_AMOUNT_FEN = 1_000_000 * 100  # over ¥1,000,000 for one record is not a real village sale
-MAX_QUANTITY = Decimal("1000000")
-
-
-# Plain decimals in ASCII digits (full-width folded); a comma only as a thousands separator.
-DECIMAL = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,12})?$")
-THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,12})?$")
-
-
-def _decimal(text: str, *, unit_chars: str = "") -> Decimal | None:
-    """The number in `text`, or None if it is not a plain decimal (no NaN, no exponent, no
-    other scripts' digits); ValueError for a comma that could be a decimal point ("1,5")."""
-    cleaned = re.sub(rf"[\s{unit_chars}]", "", fold_fullwidth(text))
-    if THOUSANDS.match(cleaned):
-        cleaned = cleaned.replace(",", "")
-    elif "," in cleaned:
-        raise ValueError(_("逗号看不懂：小数点请用“.”，比如 1.50。"))
-    return Decimal(cleaned) if DECIMAL.match(cleaned.removeprefix("-")) else None
-
-
-def parse_yuan(text: str) -> int:
-    """'¥128.5' → 12850 fen. Raises ValueError with a message for people."""
-    if not re.sub(r"[\s¥￥元]", "", fold_fullwidth(text)):
-        raise ValueError(_("请填写收了多少钱。"))
-    value = _decimal(text, unit_chars="¥￥元")
-    if value is None:
-        raise ValueError(_("金额只能填数字，比如 128.50。"))
-    if value.as_tuple().exponent < -2:
-        raise ValueError(_("金额最多到分，比如 128.50。"))
-    if value < 0:
-        raise ValueError(_("金额不能是负数。"))
-    fen = int(value * 100)
-    if fen > MAX_AMOUNT_FEN:
-        raise ValueError(_("一笔超过 ¥1,000,000，请检查是不是多打了0。"))
-    return fen
-
-
-def parse_quantity(text: str) -> Decimal:
-    if not fold_fullwidth(text):
-        raise ValueError(_("请填写卖了多少。"))
-    value = _decimal(text)
-    if value is None:
-        raise ValueError(_("数量只能填数字，比如 20 或 2.5。"))
-    if value <= 0:
-        raise ValueError(_("数量要大于0。"))
-    if value.as_tuple().exponent < -2 or value > MAX_QUANTITY:
-        raise ValueError(_("这个数量不对，请检查一下。"))
-    return value
-
-
-@dataclass
-class PracticeInput:
-    """What a trainee typed, as text, before checking."""
-
-    kind: str
-    happened_on: date | str | None  # as the date field sent it, or a date
-    channel: str
-    product: str
-    quantity: str = ""
-    unit: str = ""
-    amount: str = ""
-    note: str = ""
-    photo: bytes | None = None  # a new evidence photo, as uploaded
-    staged_photo: str | None = None  # or the token of one checked on an earlier try
-
-    def validate(self, today: date) -> dict:
-        """Return the cleaned fields; raise ValidationError with every problem at once."""
-        errors: dict[str, str] = {}
-        fields: dict = {}
-        try:
-            fields["kind"] = PracticeKind(self.kind)
-        except ValueError:
-            errors["kind"] = _("请选择这是哪种实践。")
-        happened_on = checked_date(
-            self.happened_on, errors, "happened_on", required=_("请填写日期。")
-        )
-        if happened_on is not None and happened_on > today:
-            errors["happened_on"] = _("日期不能晚于今天。")
-        elif happened_on is not None:
-            fields["happened_on"] = happened_on
-        try:
-            fields["channel"] = Channel(self.channel)
-        except ValueError:
-            errors["channel"] = _("请选择在哪里卖的或发的。")
-        product = (self.product or "").strip()
-        if not product:
-            errors["product"] = _("请填写卖了什么（或发布了什么商品）。")
-        elif len(product) > 100:
-            errors["product"] = _("商品名太长了，最多100个字。")
-        fields["product"] = product
-        is_sale = fields.get("kind") is PracticeKind.SALE
-        for name, parse, required in (
-            ("quantity", parse_quantity, is_sale),
-            ("amount", parse_yuan, is_sale),
-        ):
-            raw = getattr(self, name).strip()
-            if not raw and not required:
-                fields[name] = None
-                continue
-            try:
-                fields[name] = parse(raw)
-            except ValueError as e:
-                errors[name] = str(e)
-        if is_sale and fields.get("amount") == 0:
-            errors["amount"] = _("一笔销售的金额要大于0。")
-        unit = (self.unit or "").strip()
-        if len(unit) > 10:
-            errors["unit"] = _("单位太长了，比如：斤、箱、个。")
-        elif is_sale and not unit:
-            errors["unit"] = _("请填写单位，比如：斤、箱、个。")
-        fields["unit"] = unit
-        note = (self.note or "").strip()
-        if len(note) > 1000:
-            errors["note"] = _("备注太长了，最多1000个字。")
-        fields["note"] = note
-        if errors:
-            raise ValidationError(errors)
-        fields["amount_fen"] = fields.pop("amount")
-        return fields
 
 
 class RecordLocked(LmsError):
@@ -163,7 +46,9 @@ class PossibleDuplicate(LmsError):
         self.kept = kept
 
 
-def _validated(owner_id: int, data: PracticeInput, today: date | None) -> tuple[dict, str | None]:
+def _validated(
+    owner_id: int, data: PracticeInput, today: date | None, *, stored_photo: bool = False
+) -> tuple[dict, str | None]:
     """Check the fields and the photo together, so every problem is reported at once.
 
     Returns the cleaned fields and the staging token of the photo (a new one, checked and
@@ -172,10 +57,6 @@ def _validated(owner_id: int, data: PracticeInput, today: date | None) -> tuple[
     """
     errors: dict[str, str] = {}
     fields, token = {}, None
-    try:
-        fields = data.validate(today or local_today())
-    except ValidationError as e:
-        errors.update(e.errors)
     if data.photo:
         try:
             token = files.stage(owner_id, check_photo(data.photo))
@@ -183,6 +64,11 @@ def _validated(owner_id: int, data: PracticeInput, today: date | None) -> tuple[
             errors.update(e.errors)
     elif files.staged_path(owner_id, data.staged_photo):
         token = data.staged_photo
+    has_photo = bool(token) or bool(data.photo) or stored_photo or data.photo_follows
+    try:
+        fields = data.validate(today or local_today(), has_photo=has_photo)
+    except ValidationError as e:
+        errors = {**e.errors, **errors}
     if errors:
         raise ValidationError(errors, kept={"staged_photo": token or ""})
     return fields, token
@@ -209,9 +95,12 @@ def log_practice_record(
     Flushes, never commits; the photo is moved into place after the commit.
     """
     uuid = client_uuid(uuid)
-    fields, token = _validated(trainee.id, data, today)
-    task_id = task.id if task else None
     existing = _by_uuid(uuid)
+    mine = existing is not None and existing.trainee_id == trainee.id
+    fields, token = _validated(
+        trainee.id, data, today, stored_photo=mine and existing.photo is not None
+    )
+    task_id = task.id if task else None
     if existing is None:
         if ask_if_duplicate and (twin := _twin(trainee, fields, task_id, uuid)) is not None:
             raise PossibleDuplicate(twin, kept={"staged_photo": token or ""})
@@ -248,7 +137,9 @@ def update_practice_record(
     deleted, StaleVersion if it changed since (nothing written then), ValidationError.
     """
     _check_editable(record, base_version)
-    fields, token = _validated(record.trainee_id, data, today)
+    fields, token = _validated(
+        record.trainee_id, data, today, stored_photo=bool(record.photo) and not remove_photo
+    )
     _apply(record, fields, token, remove_photo)
     flush_versioned()
     return record
@@ -304,7 +195,22 @@ def _apply(record: PracticeRecord, fields: dict, token: str | None, remove_photo
         record.status = RecordStatus.SELF_REPORTED
 
 
-CONTENT = ("kind", "happened_on", "channel", "product", "quantity", "unit", "amount_fen", "note")
+# What a resend is compared on (the same uuid with these the same is a duplicate).
+CONTENT = (
+    "kind",
+    "happened_on",
+    "channel",
+    "product",
+    "quantity",
+    "unit",
+    "amount_fen",
+    "minutes",
+    "viewers",
+    "orders",
+    "people",
+    "link",
+    "note",
+)
 
 
 def _same(record: PracticeRecord, fields: dict, task_id, token: str | None) -> bool:

@@ -20,7 +20,10 @@ Client time is when the person made the entry; what they say happened (`happened
 time in the future means the phone's clock is wrong: the entry is rejected with a message
 saying so, and is accepted once the clock is fixed — nothing is stranded.
 
-Entries are applied with the same services, and the same rules, as the forms.
+Entries are applied with the same services, and the same rules, as the forms. A practice
+record's data holds the fields its kind asks (lms.models.practice_kinds.KIND_FORMS) — any other
+one filled in is rejected, as by the form — and `"photo_follows": "1"` when its photo is sent
+after it, which counts as the screenshot a link-or-screenshot kind needs.
 """
 
 from dataclasses import dataclass
@@ -44,12 +47,14 @@ from lms.models import (
     Role,
     User,
 )
+from lms.models.practice_kinds import ASKABLE
 from lms.permissions import assigned_trainee_ids
 from lms.services import learning, practice, visits
 
 MAX_ENTRIES = 500
 MAX_TEXT = 5000  # longer than any field takes; the services give each field its own limit
 CLOCK_SLACK = timedelta(minutes=10)  # phones drift a little; more than this is a wrong clock
+PRACTICE_FIELDS = (*ASKABLE, "unit")  # which of them a record's kind takes: the service decides
 KINDS = {
     "practice_record": Role.TRAINEE,
     "lesson_learned": Role.TRAINEE,
@@ -197,11 +202,11 @@ def _practice_record(user: User, uuid: str, data: dict, base_version: int) -> An
         kind=_text(data, "kind"),
         happened_on=_text(data, "happened_on"),
         channel=_text(data, "channel"),
-        product=_text(data, "product"),
-        quantity=_text(data, "quantity"),
-        unit=_text(data, "unit"),
-        amount=_text(data, "amount"),
+        **{name: _text(data, name) for name in PRACTICE_FIELDS},
         note=_text(data, "note"),
+        # The phone sends a record's photo after it (attach_photo): a screenshot on its way
+        # counts for a kind that asks for a link or a screenshot.
+        photo_follows=_text(data, "photo_follows") == "1",
     )
     try:
         record, written = practice.log_practice_record(

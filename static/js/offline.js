@@ -96,13 +96,15 @@
     });
     var file = form.elements.photo && form.elements.photo.files && form.elements.photo.files[0];
     return shrink(file).then(function (photo) {
+      photo = photo || (before && before.photo) || null;
+      if (photo) data.photo_follows = "1";  // sent after the record: it counts as its screenshot
       return {
         uuid: (before && before.uuid) || (form.elements.uuid && form.elements.uuid.value) || newUuid(),
         kind: form.dataset.offline,
         user_id: user,
         client_time: (before && before.client_time) || new Date().toISOString(),
         data: data,
-        photo: photo || (before && before.photo) || null,
+        photo: photo,
         form_url: form.dataset.offlineUrl || location.pathname + location.search.replace(/[?&]draft=[^&]*/, ""),
         label: form.dataset.offlineLabel + (data.product ? " · " + data.product : ""),
         state: "waiting",
@@ -164,6 +166,7 @@
     Object.keys(entry.data).forEach(function (name) {
       var values = [].concat(entry.data[name]);
       form.querySelectorAll('[name="' + name + '"]').forEach(function (input) {
+        if (input.hasAttribute("data-keep")) return;  // the page's own (the kind its form asks)
         if (input.type === "radio" || input.type === "checkbox") input.checked = values.indexOf(input.value) >= 0;
         else input.value = values[0];
       });

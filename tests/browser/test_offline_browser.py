@@ -84,7 +84,7 @@ def test_a_trainee_reads_a_lesson_and_logs_a_sale_with_a_photo_offline(app, live
     for path in ahead:
         wait_kept(page, path)
     page.goto(f"{live_server}/learn/")
-    wait_kept(page, "/learn/practice/new")
+    wait_kept(page, "/learn/practice/new?kind=sale")
 
     # A return visit to a lesson downloads the lesson's HTML and nothing else.
     asked = []
@@ -107,7 +107,7 @@ def test_a_trainee_reads_a_lesson_and_logs_a_sale_with_a_photo_offline(app, live
     page.goto(f"{live_server}/learn/courses")  # never opened: the offline page, in Chinese
     assert page.locator("h1").inner_text() == "没有网络"
 
-    page.goto(f"{live_server}/learn/practice/new")
+    page.goto(f"{live_server}/learn/practice/new?kind=sale")
     fill_sale(page, "离线土鸡蛋", "30", "个", "45")
     page.set_input_files(
         "input[name=photo]", {"name": "egg.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
@@ -181,9 +181,9 @@ def test_another_person_on_the_same_phone_neither_sends_nor_loses_the_first_ones
     page = open_page(browser, js=True)
     start(page, live_server, first)
     page.goto(f"{live_server}/learn/")
-    wait_kept(page, "/learn/practice/new")
+    wait_kept(page, "/learn/practice/new?kind=sale")
     page.context.set_offline(True)
-    page.goto(f"{live_server}/learn/practice/new")
+    page.goto(f"{live_server}/learn/practice/new?kind=sale")
     fill_sale(page, "第一个人的蜂蜜", "2", "瓶", "120")
     page.click("main button[type=submit]")
     page.wait_for_url("**/pending?saved=*")
@@ -193,8 +193,8 @@ def test_another_person_on_the_same_phone_neither_sends_nor_loses_the_first_ones
     page.context.set_offline(False)
     start(page, live_server, second)
     page.goto(f"{live_server}/learn/")
-    wait_kept(page, "/learn/practice/new")
-    copy = kept_text(page, "/learn/practice/new")  # the first person's copy is gone
+    wait_kept(page, "/learn/practice/new?kind=sale")
+    copy = kept_text(page, "/learn/practice/new?kind=sale")  # the first person's copy is gone
     assert name(app, second) in copy and name(app, first) not in copy
     page.goto(f"{live_server}/pending")
     page.locator("#pending .others").wait_for(timeout=WAIT)
@@ -230,12 +230,12 @@ def test_a_sale_whose_connection_drops_mid_send_arrives_once_later(app, live_ser
         else:
             route.continue_()
 
-    page.route("**/learn/practice/new", drop)
-    page.goto(f"{live_server}/learn/practice/new")
+    page.route("**/learn/practice/new?kind=sale", drop)
+    page.goto(f"{live_server}/learn/practice/new?kind=sale")
     fill_sale(page, "断网的核桃", "5", "斤", "60")
     with page.expect_event("requestfailed", lambda r: r.method == "POST", timeout=WAIT):
         page.click("main button[type=submit]")  # the copy is kept first, then the post is lost
-    page.unroute("**/learn/practice/new")
+    page.unroute("**/learn/practice/new?kind=sale")
     assert records(app, "断网的核桃") == []
 
     page.goto(f"{live_server}/learn/")  # signal again: the kept copy goes up
@@ -245,7 +245,7 @@ def test_a_sale_whose_connection_drops_mid_send_arrives_once_later(app, live_ser
     )
     assert len(records(app, "断网的核桃")) == 1
 
-    page.goto(f"{live_server}/learn/practice/new")  # a post that arrives is not doubled
+    page.goto(f"{live_server}/learn/practice/new?kind=sale")  # a post that arrives is not doubled
     fill_sale(page, "有网的核桃", "5", "斤", "60")
     page.click("main button[type=submit]")
     page.wait_for_url("**/learn/practice#r*")
@@ -255,7 +255,9 @@ def test_a_sale_whose_connection_drops_mid_send_arrives_once_later(app, live_ser
     )
     assert len(records(app, "有网的核桃")) == 1
     assert waiting_on_phone(page) == []
-    page.goto(f"{live_server}/learn/practice/new")  # a refused form comes back: no copy waits
+    page.goto(
+        f"{live_server}/learn/practice/new?kind=sale"
+    )  # a refused form comes back: no copy waits
     page.fill("input[name=product]", "没填钱的核桃")
     page.click("main button[type=submit]")
     page.locator("p.error").first.wait_for()
@@ -269,9 +271,9 @@ def test_an_entry_the_server_refuses_is_opened_fixed_and_then_arrives(app, live_
     page = open_page(browser, js=True)
     start(page, live_server, "13900000002")
     page.goto(f"{live_server}/learn/")
-    wait_kept(page, "/learn/practice/new")
+    wait_kept(page, "/learn/practice/new?kind=sale")
     page.context.set_offline(True)
-    page.goto(f"{live_server}/learn/practice/new")
+    page.goto(f"{live_server}/learn/practice/new?kind=sale")
     fill_sale(page, "写错钱的板栗", "3", "斤", "三十")
     page.click("main button[type=submit]")
     page.wait_for_url("**/pending?saved=*")
@@ -294,4 +296,31 @@ def test_an_entry_the_server_refuses_is_opened_fixed_and_then_arrives(app, live_
     assert page.locator("#pending li.entry").count() == 0
     (record,) = records(app, "写错钱的板栗")
     assert record.amount_fen == 3000
+    page.context.close()
+
+
+def test_a_listing_with_only_a_screenshot_logged_offline_arrives_with_it(app, live_server, browser):
+    """A kind's own form, kept for offline use; its screenshot, sent after the record, counts
+    as the listing's evidence in place of a link (issue 13)."""
+    page = open_page(browser, js=True)
+    start(page, live_server, "13900000002")
+    page.goto(f"{live_server}/learn/")
+    wait_kept(page, "/learn/practice/new?kind=product_listing")
+    page.context.set_offline(True)
+    page.goto(f"{live_server}/learn/practice/new?kind=product_listing")
+    assert page.locator("input[name=amount]").count() == 0  # a listing asks no amount
+    page.fill("input[name=product]", "离线上架的蜂蜜")
+    page.set_input_files(
+        "input[name=photo]", {"name": "shot.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    )
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/pending?saved=*")
+    page.context.set_offline(False)
+    page.wait_for_function(
+        "() => document.querySelector('#sync-status').textContent.includes('没有待上传')",
+        timeout=WAIT,
+    )
+    (record,) = records(app, "离线上架的蜂蜜")
+    assert record.kind == "product_listing" and record.link is None and record.photo is not None
+    assert record.amount_fen is None
     page.context.close()

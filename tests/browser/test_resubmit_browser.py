@@ -42,7 +42,7 @@ def test_back_and_save_again_asks_before_storing_the_same_sale_twice(
     log_in(page, live_server, "13900000003")
     trainee = user_id(app, "13900000003")
     before = count_rows(app, PracticeRecord, trainee_id=trainee)
-    page.goto(f"{live_server}/learn/practice/new")
+    page.goto(f"{live_server}/learn/practice/new?kind=sale")
     fill_sale(page)
     page.click("button:has-text('保存')")
     assert "记好了" in page.locator(".flash.success").inner_text()
@@ -62,7 +62,7 @@ def test_back_and_save_again_asks_before_storing_the_same_sale_twice(
 
     # The same content once more, and this time it really is another sale: the trainee says
     # so, and it is stored with the photo kept from the first try.
-    page.goto(f"{live_server}/learn/practice/new")
+    page.goto(f"{live_server}/learn/practice/new?kind=sale")
     fill_sale(page, photo=str(photo))
     page.click("button:has-text('保存')")
     page.click("button:has-text('不是，这是另一笔，也记上')")

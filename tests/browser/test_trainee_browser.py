@@ -50,6 +50,30 @@ def test_trainee_reads_a_lesson_answers_a_quiz_and_logs_a_sale(live_server, phon
     screenshot(page, "trainee-practice-360")
 
 
+def test_a_trainee_chooses_a_kind_first_and_logs_a_livestream_without_javascript(
+    live_server, phone
+):
+    page = phone
+    log_in(page, live_server, "13900000002")
+    page.click("text=记其他实践")
+    assert page.locator("main form[method=post]").count() == 0  # the kind first, as links
+    screenshot(page, "trainee-practice-kinds-360")
+    page.click("a.button:has-text('直播')")
+    assert page.locator("input[name=amount]").count() == 1  # optional in a livestream
+    assert page.locator("input[name=product], input[name=quantity]").count() == 0
+    page.fill("input[name=minutes]", "60")
+    page.fill("input[name=viewers]", "-3")
+    page.fill("input[name=orders]", "2")
+    page.click("button:has-text('保存')")
+    assert "观看人数不能是负数。" in page.locator("main").inner_text()
+    assert page.input_value("input[name=minutes]") == "60"  # what was typed is kept
+    screenshot(page, "trainee-livestream-form-360")
+    page.fill("input[name=viewers]", "35")
+    page.click("button:has-text('保存')")
+    assert page.url.split("#")[0].endswith("/learn/practice")
+    assert "直播60分钟 · 最多35人在看 · 2单" in page.locator("ul.records").inner_text()
+
+
 SPEECH_STUB = """
 window.__spoken = []; window.__cancelled = 0;
 function Utterance(text) { this.text = text; }

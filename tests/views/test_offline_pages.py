@@ -132,7 +132,9 @@ def test_a_lesson_keeps_the_next_lessons_of_its_course_and_the_home_the_practice
     assert kept(page) == [f"/learn/lessons/{slug}" for slug in slugs][:5]
     home = kept(client.get("/learn/").get_data(as_text=True))
     assert "/learn/practice/new" in home and "/learn/practice" in home
-    form = client.get("/learn/practice/new").get_data(as_text=True)
+    assert "/learn/practice/new?kind=sale" in home  # each kind's own form, too
+    assert "/learn/practice/new?kind=product_listing" in home
+    form = client.get("/learn/practice/new?kind=sale").get_data(as_text=True)
     assert 'data-offline="practice_record"' in form
     edit_forms = client.get("/learn/practice").get_data(as_text=True)
     assert "data-offline" not in edit_forms  # only new entries are made offline

@@ -273,7 +273,7 @@ def test_the_csrf_token_is_required_in_a_header(app, people, login, monkeypatch)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     refused = client.post("/api/v1/sync", json={"entries": [entry()]})
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_request"
-    page = client.get("/learn/practice/new").get_data(as_text=True)
+    page = client.get("/learn/practice/new?kind=sale").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     accepted = client.post(
         "/api/v1/sync", json={"entries": [entry()]}, headers={"X-CSRFToken": token}
