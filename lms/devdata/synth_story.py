@@ -16,6 +16,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 from lms import models as m
+from lms.models.practice_kinds import KIND_FORMS
 
 ONE_DAY = timedelta(days=1)
 
@@ -291,6 +292,9 @@ def _record(t: Trainee, kind: str, day: date, task_id: int | None = None) -> dat
         price, q = rng.uniform(low, high), rng.randint(round(q_low * steps), round(q_high * steps))
         q = min(max(q, math.ceil(20 * steps / price)), math.floor(2000 * steps / price)) / steps
         quantity, amount = Decimal(q).quantize(Decimal("0.01")), round(q * price) * 100
+    fields = _kind_fields(rng, kind)
+    if not KIND_FORMS[m.PracticeKind(kind)].asks_for("product"):
+        product = ""
     roll, created = rng.random(), moment(rng, day)
     status = "rejected" if roll > 0.975 else "verified"
     if roll < (0.6 if (today - day).days <= 21 else 0.01):
@@ -309,6 +313,7 @@ def _record(t: Trainee, kind: str, day: date, task_id: int | None = None) -> dat
         quantity=quantity,
         unit=unit,
         amount_fen=amount,
+        **fields,
         note=rng.choice(NOTES) if kind == "sale" and rng.random() < 0.15 else "",
         status=status,
         reviewed_by_id=t.mentor if reviewed else None,
@@ -320,6 +325,26 @@ def _record(t: Trainee, kind: str, day: date, task_id: int | None = None) -> dat
     if kind == "shop_opened" and status != "rejected" and rng.random() < 0.7:
         _outcome(t, "shop_opened", day)
     return day
+
+
+def _kind_fields(rng: random.Random, kind: str) -> dict:
+    """What a record of `kind` tells besides a sale's product, quantity and amount
+    (lms.models.practice_kinds): a livestream's minutes, viewers and orders, a video's, shop's or
+    listing's link, the people taught or brought in."""
+    fields = dict.fromkeys(("link", "minutes", "viewers", "orders", "people"))
+    if kind == "livestream":
+        viewers = int(rng.lognormvariate(math.log(30), 1))
+        fields |= dict(minutes=rng.randint(20, 150), viewers=viewers)
+        fields["orders"] = rng.randint(0, max(1, viewers // 10))
+    elif kind in ("short_video", "shop_opened", "product_listing"):
+        fields["link"] = f"https://example.com/{kind.replace('_', '-')}/{rng.getrandbits(40):x}"
+        if kind == "short_video":
+            fields["viewers"] = int(rng.lognormvariate(math.log(300), 1.2))
+    elif kind == "taught_others":
+        fields["people"] = rng.randint(1, 5)
+    elif kind == "cooperative_work":
+        fields["people"] = rng.randint(2, 30)
+    return fields
 
 
 def _outcome(t: Trainee, kind: str, day: date) -> None:

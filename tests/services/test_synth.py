@@ -31,6 +31,7 @@ from lms.models import (
     TraineeProfile,
     User,
 )
+from lms.models.practice_kinds import KIND_FORMS
 from lms.services import accounts, curricula, ladder
 
 TODAY = date(2026, 11, 22)
@@ -313,3 +314,10 @@ def test_on_the_shipped_curriculum_trainees_follow_tracks_and_climb_by_its_route
     assert len(routes[5]) >= 2  # more than one way to rung 5 is taken
     assert count(PracticeRecord, PracticeRecord.kind == "taught_others") > 0
     assert count(PracticeRecord, PracticeRecord.kind == "cooperative_work") > 0
+    for record in db.session.scalars(select(PracticeRecord)):  # what each kind's form asks
+        form = KIND_FORMS[record.kind]
+        for ask in form.asks:
+            value = getattr(record, "amount_fen" if ask.name == "amount" else ask.name)
+            assert value is not None or not ask.required, (record.kind, ask.name)
+        assert record.link or not form.link_or_photo
+        assert bool(record.product) == form.asks_for("product")
